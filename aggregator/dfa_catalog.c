@@ -1,0 +1,555 @@
+#include "dfa_catalog.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfa_text.h"
+
+#define NAME_MAX_LEN 48
+#define MONEY_MAX_DEFAULT INT64_C(1000000000000000) /* 10^15 minor units */
+#define LIST_MAX_DEFAULT 50
+
+struct dfa_catalog {
+    json_t *root; /* every const char * below points into it */
+    dfa_metric *metrics;
+    size_t n_metrics;
+    dfa_event_type *types;
+    size_t n_types;
+    const char **reporters;
+    size_t n_reporters;
+};
+
+static const char *const kind_names[DFA_KIND__COUNT] = {"flow", "stock", "gauge", "distinct", "plan"};
+static const char *const field_type_names[DFA_FIELD__COUNT] = {
+    "integer", "text", "id", "enum", "boolean", "country", "country_list",
+    "money", "date", "period", "metric", "metric_list"};
+
+const char *dfa_metric_kind_name(dfa_metric_kind k)
+{
+    return (unsigned)k < DFA_KIND__COUNT ? kind_names[k] : "unknown";
+}
+
+const char *dfa_field_type_name(dfa_field_type t)
+{
+    return (unsigned)t < DFA_FIELD__COUNT ? field_type_names[t] : "unknown";
+}
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Rejects keys of obj not in allowed (NULL-terminated): unknown keys are errors. */
+static dfa_status only_keys(json_t *obj, const char *const *allowed, const char *where, dfa_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
+        if (!allowed[i])
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: unknown key \"%.40s\"", where, key);
+    }
+    return DFA_OK;
+}
+
+static dfa_status get_string(json_t *obj, const char *key, bool required, const char **out,
+                             const char *where, dfa_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v) {
+        if (required)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: missing key \"%s\"", where, key);
+        return DFA_OK;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.%s: expected a non-empty string", where, key);
+    *out = json_string_value(v);
+    return DFA_OK;
+}
+
+static dfa_status get_integer(json_t *obj, const char *key, bool required, int64_t dflt,
+                              int64_t *out, const char *where, dfa_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = dflt;
+    if (!v)
+        return required ? dfa_fail(err, DFA_ERR_CATALOG, "%s: missing key \"%s\"", where, key) : DFA_OK;
+    if (!json_is_integer(v))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.%s: expected an integer", where, key);
+    *out = json_integer_value(v);
+    return DFA_OK;
+}
+
+static dfa_status load_reporters(dfa_catalog *c, json_t *arr, dfa_error *err)
+{
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "reporters: expected a non-empty array of role names");
+    c->reporters = calloc(json_array_size(arr), sizeof *c->reporters);
+    if (!c->reporters)
+        return dfa_fail(err, DFA_ERR_NOMEM, "reporters: out of memory");
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v) || !dfa_text_is_name(json_string_value(v), NAME_MAX_LEN))
+            return dfa_fail(err, DFA_ERR_CATALOG, "reporters[%zu]: expected a name of [a-z0-9_]", i);
+        c->reporters[c->n_reporters++] = json_string_value(v);
+    }
+    return DFA_OK;
+}
+
+static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_error *err)
+{
+    static const char *const keys[] = {"unit", "label_vi", "unit_vi", NULL};
+    char where[96];
+    snprintf(where, sizeof where, "metric %s", name);
+    if (!dfa_text_is_name(name, NAME_MAX_LEN))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: a metric name is 1..%d characters of [a-z0-9_]",
+                        where, NAME_MAX_LEN);
+    if (!json_is_object(obj))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: expected an object", where);
+    const char *unit;
+    dfa_status st;
+    if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "unit", true, &unit, where, err)) ||
+        (st = get_string(obj, "label_vi", true, &m->label_vi, where, err)) ||
+        (st = get_string(obj, "unit_vi", false, &m->unit_vi, where, err)))
+        return st;
+    if (strcmp(unit, "count") != 0 && strcmp(unit, "money") != 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.unit: expected \"count\" or \"money\", got \"%.20s\"",
+                        where, unit);
+    m->money = unit[0] == 'm';
+    if (!m->money && !m->unit_vi)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: missing key \"unit_vi\" (a count needs its unit)", where);
+    if (!m->unit_vi)
+        m->unit_vi = "";
+    m->name = name;
+    m->kind = DFA_KIND__COUNT; /* set by the first feed */
+    return DFA_OK;
+}
+
+static dfa_status load_metrics(dfa_catalog *c, json_t *obj, dfa_error *err)
+{
+    if (!json_is_object(obj) || json_object_size(obj) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "metrics: expected a non-empty object");
+    c->metrics = calloc(json_object_size(obj), sizeof *c->metrics);
+    if (!c->metrics)
+        return dfa_fail(err, DFA_ERR_NOMEM, "metrics: out of memory");
+    const char *name;
+    json_t *v;
+    json_object_foreach(obj, name, v) {
+        dfa_status st = load_metric(name, v, &c->metrics[c->n_metrics], err);
+        if (st)
+            return st;
+        c->n_metrics++;
+    }
+    return DFA_OK;
+}
+
+static dfa_status load_enum_values(json_t *obj, dfa_field_spec *f, const char *where, dfa_error *err)
+{
+    json_t *vals = json_object_get(obj, "values");
+    if (!json_is_array(vals) || json_array_size(vals) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.values: an enum needs a non-empty array", where);
+    f->values = calloc(json_array_size(vals), sizeof *f->values);
+    if (!f->values)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+    size_t i;
+    json_t *v;
+    json_array_foreach(vals, i, v) {
+        if (!json_is_string(v) || !dfa_text_is_name(json_string_value(v), NAME_MAX_LEN))
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.values[%zu]: expected a name of [a-z0-9_]", where, i);
+        if (index_of(f->values, f->n_values, json_string_value(v)) >= 0)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.values[%zu]: \"%s\" appears twice", where, i,
+                            json_string_value(v));
+        f->values[f->n_values++] = json_string_value(v);
+    }
+    return DFA_OK;
+}
+
+static dfa_status load_field(const char *name, json_t *obj, dfa_field_spec *f, const char *type_where,
+                             dfa_error *err)
+{
+    static const char *const keys[] = {"type", "required", "min", "max", "values", "max_len", NULL};
+    char where[160];
+    snprintf(where, sizeof where, "%s: fields.%s", type_where, name);
+    if (!dfa_text_is_name(name, NAME_MAX_LEN))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: a field name is [a-z0-9_]", where);
+    if (!json_is_object(obj))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: expected an object", where);
+    const char *type;
+    dfa_status st;
+    if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "type", true, &type, where, err)))
+        return st;
+    int t = index_of(field_type_names, DFA_FIELD__COUNT, type);
+    if (t < 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.type: unknown field type \"%.24s\"", where, type);
+    f->name = name;
+    f->type = (dfa_field_type)t;
+    json_t *req = json_object_get(obj, "required");
+    if (req && !json_is_boolean(req))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.required: expected true or false", where);
+    f->required = json_is_true(req);
+    int64_t max_len;
+    switch (f->type) {
+    case DFA_FIELD_INTEGER:
+        if ((st = get_integer(obj, "min", true, 0, &f->min, where, err)) ||
+            (st = get_integer(obj, "max", true, 0, &f->max, where, err)))
+            return st;
+        if (f->min > f->max || f->min < -MONEY_MAX_DEFAULT || f->max > MONEY_MAX_DEFAULT)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: need min <= max within +/-10^15", where);
+        return DFA_OK;
+    case DFA_FIELD_MONEY:
+        if ((st = get_integer(obj, "max", false, MONEY_MAX_DEFAULT, &f->max, where, err)))
+            return st;
+        if (f->max < 1 || f->max > MONEY_MAX_DEFAULT)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.max: expected 1..10^15", where);
+        return DFA_OK;
+    case DFA_FIELD_ENUM:
+        return load_enum_values(obj, f, where, err);
+    case DFA_FIELD_TEXT:
+    case DFA_FIELD_COUNTRY_LIST:
+    case DFA_FIELD_METRIC_LIST:
+        if ((st = get_integer(obj, "max_len", f->type == DFA_FIELD_TEXT, LIST_MAX_DEFAULT, &max_len,
+                              where, err)))
+            return st;
+        if (max_len < 1 || max_len > 65536)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.max_len: expected 1..65536", where);
+        f->max_len = (size_t)max_len;
+        return DFA_OK;
+    default:
+        return DFA_OK;
+    }
+}
+
+static dfa_status load_fields(dfa_event_type *t, json_t *obj, const char *where, dfa_error *err)
+{
+    if (!obj)
+        return DFA_OK;
+    if (!json_is_object(obj))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: fields: expected an object", where);
+    t->fields = calloc(json_object_size(obj) + 1, sizeof *t->fields);
+    if (!t->fields)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+    const char *name;
+    json_t *v;
+    json_object_foreach(obj, name, v) {
+        dfa_status st = load_field(name, v, &t->fields[t->n_fields], where, err);
+        if (st)
+            return st;
+        t->n_fields++;
+    }
+    return DFA_OK;
+}
+
+static const dfa_field_spec *field_named(const dfa_event_type *t, json_t *name_json)
+{
+    return json_is_string(name_json) ? dfa_event_type_field(t, json_string_value(name_json)) : NULL;
+}
+
+static bool is_breakdown_type(dfa_field_type t)
+{
+    return t == DFA_FIELD_ENUM || t == DFA_FIELD_BOOLEAN || t == DFA_FIELD_COUNTRY ||
+           t == DFA_FIELD_COUNTRY_LIST;
+}
+
+static bool is_distinct_id_type(dfa_field_type t)
+{
+    return t == DFA_FIELD_ID || t == DFA_FIELD_ENUM || t == DFA_FIELD_COUNTRY ||
+           t == DFA_FIELD_COUNTRY_LIST;
+}
+
+/* The kind a metric is fed as must be the same in every type that feeds it. */
+static dfa_status bind_metric_kind(dfa_metric *m, dfa_metric_kind kind, const char *where, dfa_error *err)
+{
+    if (m->kind == DFA_KIND__COUNT) {
+        m->kind = kind;
+        return DFA_OK;
+    }
+    if (m->kind != kind)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: metric %s is fed as %s here but as %s elsewhere",
+                        where, m->name, dfa_metric_kind_name(kind), dfa_metric_kind_name(m->kind));
+    return DFA_OK;
+}
+
+static dfa_status check_feed_value(const dfa_feed *fd, dfa_metric_kind kind, json_t *value_json,
+                                   const char *where, dfa_error *err)
+{
+    const dfa_metric *m = fd->metric;
+    if (value_json && !fd->value)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.value: no such field in this type", where);
+    if (kind == DFA_KIND_DISTINCT) {
+        if (fd->value || m->money)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: a distinct metric counts ids: no value, no money", where);
+        if (!fd->id)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.id: a distinct feed needs an id field of this type", where);
+        if (!is_distinct_id_type(fd->id->type))
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.id: field %s of type %s cannot be counted as ids",
+                            where, fd->id->name, dfa_field_type_name(fd->id->type));
+        return DFA_OK;
+    }
+    if (fd->id)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.id: only distinct feeds take an id", where);
+    if (kind == DFA_KIND_GAUGE && (!fd->value || fd->value->type != DFA_FIELD_INTEGER))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.value: a gauge needs an integer value field", where);
+    if (m->money && (!fd->value || fd->value->type != DFA_FIELD_MONEY))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.value: metric %s is money and needs a money field", where,
+                        m->name);
+    if (!m->money && fd->value && fd->value->type != DFA_FIELD_INTEGER)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.value: metric %s is a count; field %s is %s", where,
+                        m->name, fd->value->name, dfa_field_type_name(fd->value->type));
+    if (fd->sign < 0 && kind != DFA_KIND_STOCK)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.sign: only a stock can be decreased (sign -1)", where);
+    return DFA_OK;
+}
+
+static dfa_status load_feed(dfa_catalog *c, dfa_event_type *t, json_t *obj, dfa_feed *fd,
+                            const char *where, dfa_error *err)
+{
+    static const char *const keys[] = {"metric", "kind", "value", "sign", "id", "by", NULL};
+    const char *metric, *kind_name;
+    dfa_status st;
+    if (!json_is_object(obj))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: expected an object", where);
+    if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "metric", true, &metric, where, err)) ||
+        (st = get_string(obj, "kind", true, &kind_name, where, err)))
+        return st;
+    dfa_metric *m = (dfa_metric *)dfa_catalog_metric(c, metric);
+    if (!m)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.metric: unknown metric \"%.48s\"", where, metric);
+    int kind = index_of(kind_names, DFA_KIND_PLAN, kind_name);
+    if (kind < 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.kind: unknown kind \"%.24s\" (flow, stock, gauge, distinct)",
+                        where, kind_name);
+    int64_t sign;
+    if ((st = get_integer(obj, "sign", false, 1, &sign, where, err)))
+        return st;
+    if (sign != 1 && sign != -1)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.sign: expected 1 or -1", where);
+    fd->metric = m;
+    fd->sign = (int)sign;
+    fd->value = field_named(t, json_object_get(obj, "value"));
+    fd->id = field_named(t, json_object_get(obj, "id"));
+    if (json_object_get(obj, "id") && !fd->id)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.id: no such field in this type", where);
+    if ((st = check_feed_value(fd, (dfa_metric_kind)kind, json_object_get(obj, "value"), where, err)) ||
+        (st = bind_metric_kind(m, (dfa_metric_kind)kind, where, err)))
+        return st;
+    json_t *by = json_object_get(obj, "by");
+    if (!by)
+        return DFA_OK;
+    if (!json_is_array(by))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.by: expected an array of field names", where);
+    fd->by = calloc(json_array_size(by) + 1, sizeof *fd->by);
+    if (!fd->by)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+    size_t i;
+    json_t *v;
+    json_array_foreach(by, i, v) {
+        const dfa_field_spec *f = field_named(t, v);
+        if (!f)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.by[%zu]: no field %s%.40s%s in this type", where, i,
+                            json_is_string(v) ? "\"" : "", json_is_string(v) ? json_string_value(v) : "(not a string)",
+                            json_is_string(v) ? "\"" : "");
+        if (!is_breakdown_type(f->type))
+            return dfa_fail(err, DFA_ERR_CATALOG,
+                            "%s.by[%zu]: field %s is %s; breakdowns take enum, boolean, country or country_list",
+                            where, i, f->name, dfa_field_type_name(f->type));
+        fd->by[fd->n_by++] = f;
+    }
+    return DFA_OK;
+}
+
+/* Built-in handlers read fixed fields: check the catalog declares them so. */
+static dfa_status check_handler_fields(const dfa_event_type *t, const char *where, dfa_error *err)
+{
+    static const struct {
+        dfa_handler handler;
+        const char *field;
+        dfa_field_type type;
+        bool required;
+    } needs[] = {
+        {DFA_HANDLER_PLAN, "metric", DFA_FIELD_METRIC, true},
+        {DFA_HANDLER_PLAN, "period", DFA_FIELD_PERIOD, true},
+        {DFA_HANDLER_PLAN, "value", DFA_FIELD_INTEGER, false},
+        {DFA_HANDLER_PLAN, "amount", DFA_FIELD_MONEY, false},
+        {DFA_HANDLER_NIL, "metrics", DFA_FIELD_METRIC_LIST, true},
+        {DFA_HANDLER_NIL, "period", DFA_FIELD_PERIOD, true},
+    };
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++) {
+        if (needs[i].handler != t->handler)
+            continue;
+        const dfa_field_spec *f = dfa_event_type_field(t, needs[i].field);
+        if (!f || f->type != needs[i].type || f->required != needs[i].required)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: fields.%s: this handler needs a %s%s field", where,
+                            needs[i].field, needs[i].required ? "required " : "optional ",
+                            dfa_field_type_name(needs[i].type));
+    }
+    return DFA_OK;
+}
+
+static dfa_status load_type(dfa_catalog *c, const char *name, json_t *obj, dfa_event_type *t, dfa_error *err)
+{
+    static const char *const keys[] = {"label_vi", "handler", "fields", "feeds", NULL};
+    static const char *const handlers[] = {"feeds", "plan", "nil"};
+    char where[96];
+    snprintf(where, sizeof where, "type %s", name);
+    if (!dfa_text_is_id(name, NAME_MAX_LEN))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: a type name is [A-Za-z0-9._:-]", where);
+    if (!json_is_object(obj))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: expected an object", where);
+    const char *handler;
+    dfa_status st;
+    t->name = name;
+    if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "label_vi", true, &t->label_vi, where, err)) ||
+        (st = get_string(obj, "handler", false, &handler, where, err)) ||
+        (st = load_fields(t, json_object_get(obj, "fields"), where, err)))
+        return st;
+    int h = handler ? index_of(handlers, 3, handler) : 0;
+    if (h < 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.handler: unknown handler \"%.24s\" (feeds, plan, nil)", where,
+                        handler);
+    t->handler = (dfa_handler)h;
+    json_t *feeds = json_object_get(obj, "feeds");
+    if (t->handler != DFA_HANDLER_FEEDS) {
+        if (feeds)
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: feeds: a type with handler %s takes no feeds", where,
+                            handler);
+        return check_handler_fields(t, where, err);
+    }
+    if (!json_is_array(feeds) || json_array_size(feeds) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s: feeds: expected a non-empty array", where);
+    t->feeds = calloc(json_array_size(feeds), sizeof *t->feeds);
+    if (!t->feeds)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+    size_t i;
+    json_t *v;
+    json_array_foreach(feeds, i, v) {
+        char fwhere[128];
+        snprintf(fwhere, sizeof fwhere, "%s: feeds[%zu]", where, i);
+        if ((st = load_feed(c, t, v, &t->feeds[t->n_feeds], fwhere, err)))
+            return st;
+        t->n_feeds++;
+    }
+    return DFA_OK;
+}
+
+static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
+{
+    if (!json_is_object(obj) || json_object_size(obj) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "types: expected a non-empty object");
+    c->types = calloc(json_object_size(obj), sizeof *c->types);
+    if (!c->types)
+        return dfa_fail(err, DFA_ERR_NOMEM, "types: out of memory");
+    const char *name;
+    json_t *v;
+    json_object_foreach(obj, name, v) {
+        dfa_status st = load_type(c, name, v, &c->types[c->n_types], err);
+        c->n_types++; /* counted even on failure so dfa_catalog_free releases it */
+        if (st)
+            return st;
+    }
+    for (size_t i = 0; i < c->n_metrics; i++)
+        if (c->metrics[i].kind == DFA_KIND__COUNT)
+            return dfa_fail(err, DFA_ERR_CATALOG, "metric %s: no type feeds it", c->metrics[i].name);
+    return DFA_OK;
+}
+
+static dfa_status load_root(dfa_catalog *c, dfa_error *err)
+{
+    static const char *const keys[] = {"catalog_version", "reporters", "metrics", "types", NULL};
+    if (!json_is_object(c->root))
+        return dfa_fail(err, DFA_ERR_CATALOG, "expected a JSON object at the top");
+    int64_t version;
+    dfa_status st;
+    if ((st = only_keys(c->root, keys, "catalog", err)) ||
+        (st = get_integer(c->root, "catalog_version", true, 0, &version, "catalog", err)))
+        return st;
+    if (version != 1)
+        return dfa_fail(err, DFA_ERR_CATALOG, "catalog_version: this build reads version 1, got %lld",
+                        (long long)version);
+    if ((st = load_reporters(c, json_object_get(c->root, "reporters"), err)) ||
+        (st = load_metrics(c, json_object_get(c->root, "metrics"), err)))
+        return st;
+    return load_types(c, json_object_get(c->root, "types"), err);
+}
+
+dfa_status dfa_catalog_load(const char *path, dfa_catalog **out, dfa_error *err)
+{
+    dfa_catalog *c = calloc(1, sizeof *c);
+    if (!c)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", path);
+    json_error_t jerr;
+    c->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    dfa_status st = c->root ? load_root(c, err)
+                            : dfa_fail(err, DFA_ERR_CATALOG, "line %d column %d: %s", jerr.line, jerr.column,
+                                       jerr.text);
+    if (st != DFA_OK) {
+        dfa_error_prefix(err, path);
+        dfa_catalog_free(c);
+        return st;
+    }
+    *out = c;
+    return DFA_OK;
+}
+
+void dfa_catalog_free(dfa_catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_types; i++) {
+        dfa_event_type *t = &c->types[i];
+        for (size_t j = 0; j < t->n_fields; j++)
+            free(t->fields[j].values);
+        for (size_t j = 0; j < t->n_feeds; j++)
+            free(t->feeds[j].by);
+        free(t->fields);
+        free(t->feeds);
+    }
+    free(c->types);
+    free(c->metrics);
+    free(c->reporters);
+    json_decref(c->root);
+    free(c);
+}
+
+const dfa_event_type *dfa_catalog_type(const dfa_catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_types; i++)
+        if (strcmp(c->types[i].name, name) == 0)
+            return &c->types[i];
+    return NULL;
+}
+
+const dfa_metric *dfa_catalog_metric(const dfa_catalog *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_metrics; i++)
+        if (strcmp(c->metrics[i].name, name) == 0)
+            return &c->metrics[i];
+    return NULL;
+}
+
+bool dfa_catalog_is_reporter(const dfa_catalog *c, const char *role)
+{
+    return index_of(c->reporters, c->n_reporters, role) >= 0;
+}
+
+const dfa_field_spec *dfa_event_type_field(const dfa_event_type *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_fields; i++)
+        if (strcmp(t->fields[i].name, name) == 0)
+            return &t->fields[i];
+    return NULL;
+}
+
+size_t dfa_catalog_type_count(const dfa_catalog *c) { return c->n_types; }
+const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i) { return i < c->n_types ? &c->types[i] : NULL; }
+size_t dfa_catalog_metric_count(const dfa_catalog *c) { return c->n_metrics; }
+const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i) { return i < c->n_metrics ? &c->metrics[i] : NULL; }
+size_t dfa_catalog_reporter_count(const dfa_catalog *c) { return c->n_reporters; }
+const char *dfa_catalog_reporter_at(const dfa_catalog *c, size_t i) { return i < c->n_reporters ? c->reporters[i] : NULL; }

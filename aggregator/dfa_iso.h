@@ -1,0 +1,11 @@
+/* dfa_iso: membership tests for ISO 3166-1 alpha-2 country codes and ISO 4217
+ * currency codes (the codes officially assigned; upper case only). */
+#ifndef DFA_ISO_H
+#define DFA_ISO_H
+
+#include <stdbool.h>
+
+bool dfa_iso_is_country(const char *code);
+bool dfa_iso_is_currency(const char *code);
+
+#endif

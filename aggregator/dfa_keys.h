@@ -1,0 +1,45 @@
+/* dfa_keys: the Redis key layout (docs/redis-layout.md).
+ *
+ * Every key of one province carries the hash tag {p:CC} of today's unit, so a
+ * Redis Cluster keeps a province in one slot and one script can update it
+ * atomically. Keys and fields are assembled only from validated values
+ * (catalog names, ISO codes, period ids, unit ids), none of which can contain
+ * the separators ':', '|', '=', '@', '{' or '}'. Distinct ids and gauge
+ * fields hold event-supplied ids ([A-Za-z0-9._:-]) but only as hash fields,
+ * never inside a key name. */
+#ifndef DFA_KEYS_H
+#define DFA_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dfa_period.h"
+
+#define DFA_KEY_MAX 256
+#define DFA_FIELD_MAX 256
+#define DFA_KEY_PREFIX "dfa:"
+
+/* The period kinds whose buckets are written; the others are sums at read time. */
+#define DFA_STORED_BUCKETS 3
+extern const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS];
+
+/* Reserved row counting every valid event: coverage ("N of 34 reported"). */
+#define DFA_ROW_EVENTS "_events"
+
+/* A row names one figure: "<metric>[|<dim>=<value>][|cur=<CUR>]@<unit_id>".
+ * dim/value and currency may be NULL. False if it does not fit. */
+bool dfa_row(char *out, size_t cap, const char *metric, const char *dim, const char *value,
+             const char *currency, const char *unit_id);
+
+/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events) */
+bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucket);
+/* dfa:{p:91}:d:<bucket>:<row>   hash id -> references (distinct) */
+bool dfa_key_distinct(char *out, size_t cap, const char *code, const char *bucket, const char *row);
+/* dfa:{p:91}:g:<row>   hash "<local time>|<event id>|<value>" -> references (gauge) */
+bool dfa_key_gauge(char *out, size_t cap, const char *code, const char *row);
+/* dfa:{p:91}:t:<period>   hash "plan|<row>" -> target, "nil|<row>" -> declarations */
+bool dfa_key_targets(char *out, size_t cap, const char *code, const char *period);
+/* The hash tag of a province, "{p:91}", for keys other parts add. */
+bool dfa_key_tag(char *out, size_t cap, const char *code);
+
+#endif

@@ -1,0 +1,133 @@
+#include "dfa_text.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Decodes one UTF-8 sequence at s; returns its length, 0 when invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+    if (avail == 0)
+        return 0;
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        len = 2, min = 0x80, *cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, min = 0x800, *cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, min = 0x10000, *cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+bool dfa_text_is_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    while (len > 0) {
+        size_t n = utf8_decode(p, len, &cp);
+        if (n == 0)
+            return false;
+        p += n, len -= n;
+    }
+    return true;
+}
+
+/* Every precomposed Vietnamese letter, grouped by the ASCII letter it folds to.
+ * Kept as UTF-8 strings so the table reads like the alphabet it encodes. */
+static const struct {
+    char base;
+    const char *letters;
+} vietnamese_letters[] = {
+    {'a', "àáảãạăằắẳẵặâầấẩẫậÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ"},
+    {'e', "èéẻẽẹêềếểễệÈÉẺẼẸÊỀẾỂỄỆ"},
+    {'i', "ìíỉĩịÌÍỈĨỊ"},
+    {'o', "òóỏõọôồốổỗộơờớởỡợÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ"},
+    {'u', "ùúủũụưừứửữựÙÚỦŨỤƯỪỨỬỮỰ"},
+    {'y', "ỳýỷỹỵỲÝỶỸỴ"},
+    {'d', "đĐ"},
+};
+
+static char fold_codepoint(uint32_t cp)
+{
+    if (cp < 0x80) {
+        if (cp >= 'A' && cp <= 'Z')
+            return (char)(cp - 'A' + 'a');
+        if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+            return (char)cp;
+        return 0;
+    }
+    for (size_t g = 0; g < sizeof vietnamese_letters / sizeof vietnamese_letters[0]; g++) {
+        const unsigned char *p = (const unsigned char *)vietnamese_letters[g].letters;
+        size_t left = strlen((const char *)p);
+        uint32_t letter;
+        while (left > 0) {
+            size_t n = utf8_decode(p, left, &letter);
+            if (letter == cp)
+                return vietnamese_letters[g].base;
+            p += n, left -= n;
+        }
+    }
+    return 0; /* combining marks (NFD input), punctuation, other scripts */
+}
+
+bool dfa_text_fold(const char *in, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t left = strlen(in), used = 0;
+    while (left > 0) {
+        uint32_t cp;
+        size_t n = utf8_decode(p, left, &cp);
+        if (n == 0)
+            return false;
+        p += n, left -= n;
+        char c = fold_codepoint(cp);
+        if (c == 0)
+            continue;
+        if (used + 1 >= cap)
+            return false;
+        out[used++] = c;
+    }
+    if (cap == 0)
+        return false;
+    out[used] = '\0';
+    return true;
+}
+
+static bool all_in_class(const char *s, size_t max, bool (*ok)(char))
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (n >= max || !ok(s[n]))
+            return false;
+    return n > 0;
+}
+
+static bool id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+static bool name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool dfa_text_is_id(const char *s, size_t max) { return all_in_class(s, max, id_char); }
+bool dfa_text_is_name(const char *s, size_t max) { return all_in_class(s, max, name_char); }
