@@ -240,9 +240,9 @@ static dfa_status load_fields(dfa_event_type *t, json_t *obj, const char *where,
     json_t *v;
     json_object_foreach(obj, name, v) {
         dfa_status st = load_field(name, v, &t->fields[t->n_fields], where, err);
+        t->n_fields++; /* counted even on failure so dfa_catalog_free releases it */
         if (st)
             return st;
-        t->n_fields++;
     }
     return DFA_OK;
 }
@@ -432,9 +432,10 @@ static dfa_status load_type(dfa_catalog *c, const char *name, json_t *obj, dfa_e
     json_array_foreach(feeds, i, v) {
         char fwhere[128];
         snprintf(fwhere, sizeof fwhere, "%s: feeds[%zu]", where, i);
-        if ((st = load_feed(c, t, v, &t->feeds[t->n_feeds], fwhere, err)))
+        st = load_feed(c, t, v, &t->feeds[t->n_feeds], fwhere, err);
+        t->n_feeds++; /* counted even on failure so dfa_catalog_free releases it */
+        if (st)
             return st;
-        t->n_feeds++;
     }
     return DFA_OK;
 }

@@ -265,7 +265,7 @@ dfa_status dfa_period_parse(const char *id, dfa_date *first, dfa_date *last, dfa
                         "period: expected an id like M2025-07, Q2025-3, H2025-1, N2025, Y2025, "
                         "R2021-2025, A2025-07 or AY2025, got \"%.24s\"",
                         id);
-    if (first->year < DFA_YEAR_MIN - 1 || last->year > DFA_YEAR_MAX)
+    if (first->year < DFA_YEAR_MIN - 1 || last->year > DFA_YEAR_MAX + 1) /* admin periods spill over */
         return dfa_fail(err, DFA_ERR_SCHEMA, "period: \"%.24s\" is outside %d..%d", id, DFA_YEAR_MIN,
                         DFA_YEAR_MAX);
     return DFA_OK;

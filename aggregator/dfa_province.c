@@ -67,7 +67,9 @@ static dfa_status parse_row(char **f, dfa_unit *u, dfa_error *err)
     if (*f[6] && strlen(f[6]) != 2)
         return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected two digits, got \"%.16s\"", col[6], f[6]);
     memcpy(u->successor, f[6], strlen(f[6]) + 1);
-    snprintf(u->unit_id, sizeof u->unit_id, "%s%s", u->code, u->has_to ? "x" : "");
+    memcpy(u->unit_id, u->code, 2);
+    u->unit_id[2] = u->has_to ? 'x' : '\0';
+    u->unit_id[3] = '\0';
     return DFA_OK;
 }
 

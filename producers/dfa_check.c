@@ -10,6 +10,7 @@
 
 #include "dfa_config.h"
 #include "dfa_core.h"
+#include "dfa_accum.h"
 #include "dfa_delta.h"
 #include "dfa_event.h"
 
@@ -18,6 +19,7 @@ extern char **environ;
 typedef struct {
     bool explain, json;
     size_t lines, valid, invalid;
+    dfa_accum *totals; /* non-NULL with --totals */
 } check_run;
 
 static void usage(FILE *out)
@@ -27,6 +29,7 @@ static void usage(FILE *out)
             "  Validates NDJSON events (one JSON object per line) from FILEs or stdin.\n"
             "  --explain   for each valid event: its provinces, periods and counter deltas\n"
             "  --json      one JSON object per line on stdout instead of text\n"
+            "  --totals    at the end, the national total of each metric per month\n"
             "  exit status: 0 all lines valid, 1 some invalid, 2 usage or startup error\n");
 }
 
@@ -120,6 +123,8 @@ static void report_line(check_run *run, const char *name, size_t lineno, const d
     }
 }
 
+static int compare_names(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 static bool blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -143,7 +148,12 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
         run->lines++;
         dfa_event *ev = NULL;
         dfa_error err = {0};
-        if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK)
+        if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK && run->totals &&
+            dfa_accum_add_event(run->totals, ev, &err) != DFA_OK) {
+            fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", name, lineno, err.msg);
+            return -1;
+        }
+        if (ev)
             run->valid++;
         else
             run->invalid++;
@@ -154,9 +164,42 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
     return ferror(in) ? -1 : 0;
 }
 
+/* Sums the month buckets' total rows ("metric@unit", no breakdown) over all
+ * provinces and units, and prints them sorted by month and metric. */
+static void print_totals(const dfa_accum *acc)
+{
+    json_t *sums = json_object();
+    for (size_t i = 0; i < dfa_accum_size(acc); i++) {
+        const dfa_accum_entry *e = dfa_accum_entry_at(acc, i);
+        const char *bucket = strstr(e->key, ":c:M");
+        const char *at = strchr(e->field, '@');
+        if (!bucket || !at || strchr(e->field, '|') || e->field[0] == '_')
+            continue;
+        char name[160];
+        snprintf(name, sizeof name, "%s %.*s", bucket + 3, (int)(at - e->field), e->field);
+        json_t *v = json_object_get(sums, name);
+        json_object_set_new(sums, name, json_integer((v ? json_integer_value(v) : 0) + e->amount));
+    }
+    size_t n = json_object_size(sums), k = 0;
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    const char *key;
+    json_t *v;
+    json_object_foreach(sums, key, v) names[k++] = key;
+    qsort(names, n, sizeof *names, compare_names);
+    printf("%-10s %-32s %s\n", "month", "metric", "national total");
+    for (k = 0; k < n; k++) {
+        const char *sp = strchr(names[k], ' ');
+        printf("%-10.*s %-32s %lld\n", (int)(sp - names[k]), names[k], sp + 1,
+               (long long)json_integer_value(json_object_get(sums, names[k])));
+    }
+    free(names);
+    json_decref(sums);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"explain", no_argument, 0, 'e'}, {"json", no_argument, 0, 'j'},
+                                         {"totals", no_argument, 0, 't'},
                                          {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     check_run run = {0};
@@ -164,10 +207,11 @@ int main(int argc, char **argv)
     const char **sets = calloc((size_t)argc, sizeof *sets);
     size_t n_sets = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "ejc:s:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ejtc:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e': run.explain = true; break;
         case 'j': run.json = true; break;
+        case 't': run.totals = dfa_accum_new(1000000); break;
         case 'c': config_file = optarg; break;
         case 's': sets[n_sets++] = optarg; break;
         case 'h': usage(stdout); free(sets); return 0;
@@ -200,7 +244,10 @@ int main(int argc, char **argv)
         if (in != stdin)
             fclose(in);
     }
+    if (run.totals && status == 0)
+        print_totals(run.totals);
     fprintf(stderr, "dfa-check: %zu events: %zu valid, %zu invalid\n", run.lines, run.valid, run.invalid);
+    dfa_accum_free(run.totals);
     dfa_core_free(core);
     dfa_config_free(cfg);
     free(sets);

@@ -1,0 +1,29 @@
+#include "dfa_kafka.h"
+
+static dfa_status set_property(rd_kafka_conf_t *conf, const char *name, const char *value, dfa_error *err)
+{
+    char errstr[512];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return dfa_fail(err, DFA_ERR_CONFIG, "kafka.%s: %s", name, errstr);
+    return DFA_OK;
+}
+
+dfa_status dfa_kafka_conf(const dfa_config *cfg, const char *const (*defaults)[2], size_t n, rd_kafka_conf_t **out,
+                          dfa_error *err)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    dfa_status st = DFA_OK;
+    for (size_t i = 0; st == DFA_OK && i < n; i++)
+        st = set_property(conf, defaults[i][0], defaults[i][1], err);
+    for (size_t i = 0; st == DFA_OK && i < dfa_config_kafka_count(cfg); i++) {
+        const char *name, *value;
+        dfa_config_kafka_at(cfg, i, &name, &value);
+        st = set_property(conf, name, value, err);
+    }
+    if (st != DFA_OK) {
+        rd_kafka_conf_destroy(conf);
+        return st;
+    }
+    *out = conf;
+    return DFA_OK;
+}

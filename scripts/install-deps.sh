@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package dfa-pipeline needs to build, test and run the
+# demo. Idempotent: installs only what is missing; non-interactive; uses sudo
+# when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config     # toolchain
+  librdkafka-dev libjansson-dev libhiredis-dev libcmocka-dev   # the fixed stack
+  redis-server                         # the real Redis the demo and tests start
+  kcat                                 # a real Kafka client the tests read back with
+  python3                              # test drivers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,69 @@
+# Helpers for the command tests: a private dfa-broker and redis-server each on
+# free loopback ports in a temporary directory, torn down on exit, and
+# assertions that say what differed.
+set -euo pipefail
+
+BIN=${BIN:?set BIN to the build directory}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/dfa-test.XXXXXX")
+PIDS=()
+FAILS=0
+PASSES=0
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '%s\n' "$*" >&2; }
+
+check() { # check NAME CONDITION-COMMAND...
+  local name=$1; shift
+  if "$@"; then PASSES=$((PASSES + 1)); log "ok: $name"; else FAILS=$((FAILS + 1)); log "FAIL: $name"; fi
+}
+
+expect_eq() { # expect_eq NAME GOT WANT
+  if [ "$2" = "$3" ]; then PASSES=$((PASSES + 1)); log "ok: $1"
+  else FAILS=$((FAILS + 1)); log "FAIL: $1: got [$2] want [$3]"; fi
+}
+
+finish() {
+  log "$PASSES passed, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}
+
+wait_for_file() { # wait_for_file PATH SECONDS
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do [ -s "$1" ] && return 0; sleep 0.1; done
+  log "timed out waiting for $1"; return 1
+}
+
+start_broker() { # sets BOOTSTRAP
+  rm -f "$WORK/broker.addr"
+  "$BIN/producers/dfa-broker" --address-file "$WORK/broker.addr" "$@" >/dev/null 2>>"$WORK/broker.log" &
+  BROKER_PID=$!
+  PIDS+=("$BROKER_PID")
+  wait_for_file "$WORK/broker.addr" 20
+  BOOTSTRAP=$(cat "$WORK/broker.addr")
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_redis() { # sets REDIS_PORT; AOF on, fsync always (docs/exactly-once.md)
+  REDIS_PORT=${REDIS_PORT:-$(free_port)}
+  mkdir -p "$WORK/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --appendonly yes \
+    --appendfsync always --save '' --daemonize no --logfile "$WORK/redis/redis.log" &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  local i
+  for ((i = 0; i < 100; i++)); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  log "redis-server did not start"; return 1
+}
