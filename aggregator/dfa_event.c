@@ -1,6 +1,7 @@
 #include "dfa_event.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,3 +372,17 @@ const dfa_unit *dfa_event_current_unit(const dfa_event *ev) { return ev->current
 const dfa_unit *dfa_event_original_unit(const dfa_event *ev) { return ev->original; }
 const dfa_catalog *dfa_event_catalog(const dfa_event *ev) { return ev->catalog; }
 const struct json_t *dfa_event_data(const dfa_event *ev) { return ev->data; }
+
+void dfa_event_fingerprint(const dfa_event *ev, char out[17])
+{
+    char head[160];
+    snprintf(head, sizeof head, "%s|%s|%lld|", ev->type->name, ev->original->unit_id, (long long)ev->at.utc_seconds);
+    char *data = json_dumps(ev->data, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)head; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    for (const unsigned char *p = (const unsigned char *)(data ? data : ""); *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    free(data);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}

@@ -1,0 +1,540 @@
+#include "dfa_applier.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dfa_accum.h"
+#include "dfa_delta.h"
+#include "dfa_keys.h"
+#include "dfa_log.h"
+
+#define MAX_PROVINCES 64
+#define MAX_ROUNDS 8
+#define POOL_CHUNK (256 * 1024)
+
+static const char *const outcome_names[DFA_OUTCOME__COUNT] = {
+    "pending", "counted", "retracted", "tombstone", "cancelled", "already_retracted", "duplicate", "replayed",
+    "dead_letter"};
+
+const char *dfa_outcome_name(dfa_outcome o) { return (unsigned)o < DFA_OUTCOME__COUNT ? outcome_names[o] : "unknown"; }
+
+/* Strings that must live until a pipeline is sent; freed all at once. */
+typedef struct pool_chunk {
+    struct pool_chunk *next;
+    size_t used, size;
+    char data[];
+} pool_chunk;
+
+/* A growable array of command arguments. */
+typedef struct {
+    const char **argv;
+    size_t *len;
+    size_t n, cap;
+} arg_list;
+
+typedef struct {
+    int32_t partition;
+    int64_t expected; /* marker read in phase 1; -1 when none */
+    int64_t next;     /* marker this batch sets */
+} marker;
+
+/* What phase 1 learned about one item. */
+typedef struct {
+    bool id_seen, id_cancelled, ref_seen, ref_retracted, has_ref_print;
+    char ref_print[17];
+} lookup;
+
+/* One province's share of the batch. */
+typedef struct {
+    bool present, pending;
+    size_t *items; /* indices into the batch, in order */
+    size_t n_items;
+    marker *markers;
+    size_t n_markers;
+    arg_list members, prints, deltas;
+    int first_reply; /* index of its first phase-1 reply */
+    int n_replies;
+} province_work;
+
+struct dfa_applier {
+    dfa_redis *redis;
+    const dfa_core *core;
+    dfa_accum *acc;   /* the batch's merged deltas */
+    dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
+    int64_t dedupe_ms;
+    pool_chunk *pool;
+    province_work work[MAX_PROVINCES];
+    lookup *lookups;
+    size_t cap_lookups;
+};
+
+static char *pool_printf(dfa_applier *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static char *pool_alloc(dfa_applier *a, size_t n)
+{
+    if (!a->pool || a->pool->used + n > a->pool->size) {
+        size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
+        pool_chunk *c = malloc(sizeof *c + size);
+        if (!c)
+            return NULL;
+        c->next = a->pool, c->used = 0, c->size = size;
+        a->pool = c;
+    }
+    char *p = a->pool->data + a->pool->used;
+    a->pool->used += n;
+    return p;
+}
+
+#include <stdarg.h>
+static char *pool_printf(dfa_applier *a, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return NULL;
+    char *p = pool_alloc(a, (size_t)n + 1);
+    if (p)
+        memcpy(p, buf, (size_t)n + 1);
+    return p;
+}
+
+static void pool_release(dfa_applier *a)
+{
+    while (a->pool) {
+        pool_chunk *next = a->pool->next;
+        free(a->pool);
+        a->pool = next;
+    }
+}
+
+static bool args_push(arg_list *l, const char *s)
+{
+    if (!s)
+        return false;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        const char **nv = realloc(l->argv, cap * sizeof *nv);
+        if (!nv)
+            return false;
+        l->argv = nv;
+        size_t *nl = realloc(l->len, cap * sizeof *nl);
+        if (!nl)
+            return false;
+        l->len = nl;
+        l->cap = cap;
+    }
+    l->argv[l->n] = s;
+    l->len[l->n++] = strlen(s);
+    return true;
+}
+
+static void args_free(arg_list *l)
+{
+    free(l->argv);
+    free(l->len);
+    memset(l, 0, sizeof *l);
+}
+
+dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_keys, int dedupe_days,
+                           dfa_applier **out, dfa_error *err)
+{
+    dfa_applier *a = calloc(1, sizeof *a);
+    if (!a)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    a->redis = redis;
+    a->core = core;
+    a->dedupe_ms = (int64_t)dedupe_days * 86400 * 1000;
+    a->acc = dfa_accum_new(max_keys);
+    a->ids = dfa_accum_new(max_keys);
+    if (!a->acc || !a->ids) {
+        dfa_applier_free(a);
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
+    }
+    *out = a;
+    return DFA_OK;
+}
+
+static void reset_work(dfa_applier *a)
+{
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        free(w->items);
+        free(w->markers);
+        args_free(&w->members);
+        args_free(&w->prints);
+        args_free(&w->deltas);
+        memset(w, 0, sizeof *w);
+    }
+}
+
+void dfa_applier_free(dfa_applier *a)
+{
+    if (!a)
+        return;
+    reset_work(a);
+    pool_release(a);
+    dfa_accum_free(a->acc);
+    dfa_accum_free(a->ids);
+    free(a->lookups);
+    free(a);
+}
+
+static int province_index(const dfa_applier *a, const dfa_event *ev)
+{
+    const dfa_provinces *ps = dfa_core_provinces(a->core);
+    const dfa_unit *u = dfa_event_current_unit(ev);
+    for (size_t i = 0; i < dfa_provinces_current_count(ps) && i < MAX_PROVINCES; i++)
+        if (dfa_provinces_current(ps, i) == u)
+            return (int)i;
+    return -1;
+}
+
+static marker *marker_for(province_work *w, int32_t partition)
+{
+    for (size_t i = 0; i < w->n_markers; i++)
+        if (w->markers[i].partition == partition)
+            return &w->markers[i];
+    return NULL;
+}
+
+/* Groups the items by province and lists each province's partitions. */
+static dfa_status group_items(dfa_applier *a, dfa_batch_item *items, size_t n, dfa_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].event)
+            continue;
+        int p = province_index(a, items[i].event);
+        if (p < 0)
+            return dfa_fail(err, DFA_ERR_PROVINCE, "event %s: no current unit", dfa_event_id(items[i].event));
+        province_work *w = &a->work[p];
+        if (!w->present) {
+            w->present = w->pending = true;
+            w->items = malloc(n * sizeof *w->items);
+            w->markers = malloc(n * sizeof *w->markers);
+            if (!w->items || !w->markers)
+                return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        }
+        w->items[w->n_items++] = i;
+        marker *m = marker_for(w, items[i].partition);
+        if (!m) {
+            m = &w->markers[w->n_markers++];
+            *m = (marker){items[i].partition, -1, -1};
+        }
+    }
+    return DFA_OK;
+}
+
+static char *tag_of(dfa_applier *a, int p, const char *suffix)
+{
+    return pool_printf(a, DFA_KEY_PREFIX "{p:%s}:%s", dfa_provinces_current(dfa_core_provinces(a->core), (size_t)p)->code,
+                       suffix);
+}
+
+static char *marker_field(dfa_applier *a, const char *topic, int32_t partition)
+{
+    return pool_printf(a, "%s:%" PRId32, topic, partition);
+}
+
+/* Phase 1: what Redis holds about the batch's ids, refs and markers. */
+static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *items, dfa_error *err)
+{
+    arg_list cmds[3 * MAX_PROVINCES] = {{0}};
+    dfa_redis_cmd rc[3 * MAX_PROVINCES];
+    size_t n_cmds = 0;
+    bool ok = true;
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        w->first_reply = (int)n_cmds;
+        arg_list *z = &cmds[n_cmds++], *h = &cmds[n_cmds++], *f = &cmds[n_cmds++];
+        ok &= args_push(z, "ZMSCORE") && args_push(z, tag_of(a, p, "seen"));
+        ok &= args_push(h, "HMGET") && args_push(h, tag_of(a, p, "off"));
+        ok &= args_push(f, "HMGET") && args_push(f, tag_of(a, p, "fp")) && args_push(f, "-");
+        for (size_t k = 0; k < w->n_items; k++) {
+            const dfa_event *ev = items[w->items[k]].event;
+            const char *id = dfa_event_id(ev);
+            ok &= args_push(z, id) && args_push(z, pool_printf(a, "!%s", id));
+            if (dfa_event_is_retraction(ev)) {
+                const char *ref = dfa_event_subject_id(ev);
+                ok &= args_push(z, ref) && args_push(z, pool_printf(a, "!%s", ref)) && args_push(f, ref);
+            }
+        }
+        for (size_t m = 0; m < w->n_markers; m++)
+            ok &= args_push(h, marker_field(a, topic, w->markers[m].partition));
+        w->n_replies = 3;
+    }
+    for (size_t i = 0; i < n_cmds; i++)
+        rc[i] = (dfa_redis_cmd){(int)cmds[i].n, cmds[i].argv, cmds[i].len};
+    redisReply *replies[3 * MAX_PROVINCES] = {0};
+    dfa_status st = ok ? dfa_redis_pipeline(a->redis, rc, n_cmds, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        redisReply *z = replies[w->first_reply], *h = replies[w->first_reply + 1], *f = replies[w->first_reply + 2];
+        if (!z || z->type != REDIS_REPLY_ARRAY || !h || h->type != REDIS_REPLY_ARRAY || !f || f->type != REDIS_REPLY_ARRAY) {
+            const redisReply *bad = z && z->type == REDIS_REPLY_ERROR ? z : (h && h->type == REDIS_REPLY_ERROR ? h : f);
+            st = dfa_fail(err, DFA_ERR_IO, "redis: reading state: %s", bad && bad->type == REDIS_REPLY_ERROR ? bad->str : "unexpected reply");
+            break;
+        }
+        size_t zi = 0, fi = 1;
+        for (size_t k = 0; k < w->n_items; k++) {
+            size_t i = w->items[k];
+            lookup *l = &a->lookups[i];
+            memset(l, 0, sizeof *l);
+            l->id_seen = z->element[zi++]->type != REDIS_REPLY_NIL;
+            l->id_cancelled = z->element[zi++]->type != REDIS_REPLY_NIL;
+            if (dfa_event_is_retraction(items[i].event)) {
+                l->ref_seen = z->element[zi++]->type != REDIS_REPLY_NIL;
+                l->ref_retracted = z->element[zi++]->type != REDIS_REPLY_NIL;
+                redisReply *fp = f->element[fi++];
+                if (fp->type == REDIS_REPLY_STRING && fp->len == 16) {
+                    l->has_ref_print = true;
+                    memcpy(l->ref_print, fp->str, 17);
+                }
+            }
+        }
+        for (size_t m = 0; m < w->n_markers; m++)
+            w->markers[m].expected = h->element[m]->type == REDIS_REPLY_STRING ? strtoll(h->element[m]->str, NULL, 10) : -1;
+    }
+    for (size_t i = 0; i < n_cmds; i++) {
+        freeReplyObject(replies[i]);
+        args_free(&cmds[i]);
+    }
+    return st;
+}
+
+static uint64_t print_value(const char *hex) { return strtoull(hex, NULL, 16); }
+
+/* Decides one item's outcome; adds its deltas and its members. */
+static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, const lookup *l, dfa_error *err)
+{
+    const dfa_event *ev = it->event;
+    const char *id = dfa_event_id(ev);
+    marker *m = marker_for(w, it->partition);
+    if (it->offset > m->next)
+        m->next = it->offset;
+    if (it->offset <= m->expected) {
+        it->outcome = DFA_OUTCOME_REPLAYED;
+        return DFA_OK;
+    }
+    if (l->id_seen || dfa_accum_get(a->ids, id, "") != 0) {
+        it->outcome = DFA_OUTCOME_DUPLICATE;
+        return DFA_OK;
+    }
+    char bang[DFA_EVENT_ID_MAX + 2], print[17];
+    dfa_event_fingerprint(ev, print);
+    dfa_status st = DFA_OK;
+    if (!dfa_event_is_retraction(ev)) {
+        snprintf(bang, sizeof bang, "!%s", id);
+        if (l->id_cancelled || dfa_accum_get(a->ids, bang, "") != 0) {
+            it->outcome = DFA_OUTCOME_CANCELLED;
+        } else {
+            st = dfa_accum_add_event(a->acc, ev, err);
+            if (st != DFA_OK)
+                return st; /* full: the caller cuts the batch here */
+            it->outcome = DFA_OUTCOME_COUNTED;
+            if (!args_push(&w->prints, pool_printf(a, "%s", id)) || !args_push(&w->prints, pool_printf(a, "%s", print)))
+                return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        }
+        st = dfa_accum_add(a->ids, id, "", (int64_t)(print_value(print) | 1), err);
+    } else {
+        const char *ref = dfa_event_subject_id(ev);
+        snprintf(bang, sizeof bang, "!%s", ref);
+        int64_t batch_print = dfa_accum_get(a->ids, ref, "");
+        if (l->ref_retracted || dfa_accum_get(a->ids, bang, "") != 0) {
+            it->outcome = DFA_OUTCOME_ALREADY_RETRACTED;
+        } else if (l->ref_seen || batch_print != 0) {
+            uint64_t want = batch_print ? (uint64_t)batch_print : (l->has_ref_print ? (print_value(l->ref_print) | 1) : 0);
+            if (want && want != (print_value(print) | 1)) {
+                it->outcome = DFA_OUTCOME_DEAD_LETTER;
+                snprintf(it->reason, sizeof it->reason,
+                         "retraction: ref %s names an event with other content (type, province, time or data differ)", ref);
+                return DFA_OK;
+            }
+            st = dfa_accum_add_event(a->acc, ev, err);
+            if (st != DFA_OK)
+                return st;
+            it->outcome = DFA_OUTCOME_RETRACTED;
+        } else {
+            it->outcome = DFA_OUTCOME_TOMBSTONE;
+        }
+        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED)
+            st = dfa_accum_add(a->ids, bang, "", 1, err);
+        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, pool_printf(a, "%s", bang)))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        if (st == DFA_OK)
+            st = dfa_accum_add(a->ids, id, "", 1, err);
+    }
+    if (st == DFA_OK && !args_push(&w->members, pool_printf(a, "%s", id)))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+/* Phase 2: outcomes and merged deltas for the pending provinces' items
+ * before *cut; a full accumulator moves *cut back to where it filled. */
+static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut, dfa_error *err)
+{
+    dfa_accum_clear(a->acc);
+    dfa_accum_clear(a->ids);
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        w->members.n = w->prints.n = w->deltas.n = 0;
+        for (size_t m = 0; m < w->n_markers; m++)
+            w->markers[m].next = w->markers[m].expected;
+    }
+    for (size_t i = 0; i < *cut; i++) {
+        if (!items[i].event)
+            continue;
+        province_work *w = &a->work[province_index(a, items[i].event)];
+        if (!w->pending)
+            continue;
+        dfa_error e = {0};
+        dfa_status st = decide(a, w, &items[i], &a->lookups[i], &e);
+        if (st == DFA_ERR_LIMIT && i > 0) {
+            items[i].outcome = DFA_OUTCOME_PENDING;
+            *cut = i;
+            return DFA_ERR_LIMIT; /* redo with the shorter batch */
+        }
+        if (st != DFA_OK) {
+            if (err)
+                *err = e;
+            return st;
+        }
+    }
+    return DFA_OK;
+}
+
+/* Phase 3: one script per pending province. */
+static dfa_status write_provinces(dfa_applier *a, const char *topic, bool *conflict, dfa_error *err)
+{
+    /* the accumulator's entries, each to its province by the key's tag */
+    for (size_t i = 0; i < dfa_accum_size(a->acc); i++) {
+        const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, i);
+        if (e->amount == 0)
+            continue;
+        const char *close = strchr(e->key, '}');
+        const dfa_unit *u = NULL;
+        char code[3] = {e->key[7], e->key[8], 0}; /* dfa:{p:CC}... */
+        u = dfa_provinces_by_unit_id(dfa_core_provinces(a->core), code);
+        int p = -1;
+        for (size_t k = 0; u && k < dfa_provinces_current_count(dfa_core_provinces(a->core)); k++)
+            if (dfa_provinces_current(dfa_core_provinces(a->core), k) == u)
+                p = (int)k;
+        if (p < 0 || !close || close[1] != ':')
+            return dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", e->key);
+        arg_list *d = &a->work[p].deltas;
+        if (!args_push(d, close + 2) || !args_push(d, e->field) || !args_push(d, pool_printf(a, "%" PRId64, e->amount)))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    char *now = pool_printf(a, "%" PRId64, now_ms), *cutoff = pool_printf(a, "%" PRId64, now_ms - a->dedupe_ms);
+    arg_list cmds[MAX_PROVINCES] = {{0}};
+    dfa_redis_cmd rc[MAX_PROVINCES];
+    int owner[MAX_PROVINCES];
+    size_t n_cmds = 0;
+    bool ok = true;
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        arg_list *c = &cmds[n_cmds];
+        owner[n_cmds++] = p;
+        ok &= args_push(c, "EVALSHA") && args_push(c, dfa_redis_apply_sha(a->redis)) && args_push(c, "1") &&
+              args_push(c, tag_of(a, p, "seen")) && args_push(c, now) && args_push(c, cutoff) &&
+              args_push(c, pool_printf(a, "%zu", w->n_markers));
+        for (size_t m = 0; m < w->n_markers; m++)
+            ok &= args_push(c, marker_field(a, topic, w->markers[m].partition)) &&
+                  args_push(c, pool_printf(a, "%" PRId64, w->markers[m].expected)) &&
+                  args_push(c, pool_printf(a, "%" PRId64, w->markers[m].next));
+        ok &= args_push(c, pool_printf(a, "%zu", w->members.n));
+        for (size_t k = 0; k < w->members.n; k++)
+            ok &= args_push(c, w->members.argv[k]);
+        ok &= args_push(c, pool_printf(a, "%zu", w->prints.n / 2));
+        for (size_t k = 0; k < w->prints.n; k++)
+            ok &= args_push(c, w->prints.argv[k]);
+        ok &= args_push(c, pool_printf(a, "%zu", w->deltas.n / 3));
+        for (size_t k = 0; k < w->deltas.n; k++)
+            ok &= args_push(c, w->deltas.argv[k]);
+    }
+    for (size_t i = 0; i < n_cmds; i++)
+        rc[i] = (dfa_redis_cmd){(int)cmds[i].n, cmds[i].argv, cmds[i].len};
+    redisReply *replies[MAX_PROVINCES] = {0};
+    dfa_status st = ok ? dfa_redis_pipeline(a->redis, rc, n_cmds, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    *conflict = false;
+    for (size_t i = 0; st == DFA_OK && i < n_cmds; i++) {
+        redisReply *r = replies[i];
+        province_work *w = &a->work[owner[i]];
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && strcmp(r->element[0]->str, "ok") == 0) {
+            w->pending = false;
+        } else if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
+            *conflict = true; /* someone else wrote this province: read again and redo it */
+            dfa_log(DFA_LOG_INFO, "apply_conflict", "province=%s reason=%s member=%s",
+                    dfa_provinces_current(dfa_core_provinces(a->core), (size_t)owner[i])->code, r->element[0]->str,
+                    r->element[1]->str);
+        } else if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+            *conflict = true; /* Redis lost its scripts: reconnecting loads them, then this province is redone */
+            dfa_redis_reset(a->redis);
+        } else {
+            st = dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        }
+    }
+    for (size_t i = 0; i < n_cmds; i++) {
+        freeReplyObject(replies[i]);
+        args_free(&cmds[i]);
+    }
+    return st;
+}
+
+static bool any_pending(const dfa_applier *a)
+{
+    for (int p = 0; p < MAX_PROVINCES; p++)
+        if (a->work[p].pending)
+            return true;
+    return false;
+}
+
+dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, size_t *done,
+                             dfa_error *err)
+{
+    *done = 0;
+    if (n > a->cap_lookups) {
+        lookup *nl = realloc(a->lookups, n * sizeof *nl);
+        if (!nl)
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        a->lookups = nl;
+        a->cap_lookups = n;
+    }
+    reset_work(a);
+    size_t cut = n;
+    dfa_status st = group_items(a, items, n, err);
+    for (int round = 0; st == DFA_OK && any_pending(a); round++) {
+        if (round == MAX_ROUNDS) {
+            st = dfa_fail(err, DFA_ERR_IO, "apply: provinces still conflicting after %d rounds", MAX_ROUNDS);
+            break;
+        }
+        st = read_state(a, topic, items, err);
+        while (st == DFA_OK && (st = decide_all(a, items, &cut, err)) == DFA_ERR_LIMIT)
+            st = DFA_OK; /* cut moved back: decide again over the shorter batch */
+        bool conflict = false;
+        if (st == DFA_OK)
+            st = write_provinces(a, topic, &conflict, err);
+        pool_release(a);
+    }
+    pool_release(a);
+    if (st == DFA_OK)
+        *done = cut;
+    return st;
+}

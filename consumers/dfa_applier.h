@@ -1,0 +1,60 @@
+/* dfa_applier: applies a batch of consumed events to Redis exactly once
+ * (docs/exactly-once.md).
+ *
+ * It knows nothing of Kafka beyond (topic, partition, offset): the consumer
+ * hands it items, it decides each one's outcome against what Redis already
+ * holds, merges the deltas, and applies each province's share atomically with
+ * its offset markers. Two pipelined round trips per batch when nothing
+ * interferes. */
+#ifndef DFA_APPLIER_H
+#define DFA_APPLIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfa_core.h"
+#include "dfa_error.h"
+#include "dfa_event.h"
+#include "dfa_redis.h"
+
+typedef enum {
+    DFA_OUTCOME_PENDING = 0,
+    DFA_OUTCOME_COUNTED,           /* its deltas were applied */
+    DFA_OUTCOME_RETRACTED,         /* a retraction that cancelled a counted event */
+    DFA_OUTCOME_TOMBSTONE,         /* a retraction that came before its event: that event will count nothing */
+    DFA_OUTCOME_CANCELLED,         /* an event whose retraction came first */
+    DFA_OUTCOME_ALREADY_RETRACTED, /* a second retraction of the same event */
+    DFA_OUTCOME_DUPLICATE,         /* its event_id was seen within the dedupe window */
+    DFA_OUTCOME_REPLAYED,          /* its offset was already applied (restart, rebalance, stale consumer) */
+    DFA_OUTCOME_DEAD_LETTER,       /* invalid, or a retraction that does not match its event */
+    DFA_OUTCOME__COUNT
+} dfa_outcome;
+
+const char *dfa_outcome_name(dfa_outcome o);
+
+typedef struct {
+    int32_t partition;
+    int64_t offset;
+    dfa_event *event; /* NULL when the message was invalid; borrowed */
+    dfa_outcome outcome;
+    char reason[DFA_ERROR_MSG_MAX]; /* why, for DFA_OUTCOME_DEAD_LETTER */
+} dfa_batch_item;
+
+typedef struct dfa_applier dfa_applier;
+
+/* Keeps redis and core (borrowed). max_keys bounds the counters one call may
+ * hold in memory. */
+dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_keys, int dedupe_days,
+                           dfa_applier **out, dfa_error *err);
+void dfa_applier_free(dfa_applier *a);
+
+/* Applies items[0..n) consumed from topic, in order. Items with a NULL event
+ * must already be DFA_OUTCOME_DEAD_LETTER. When the counters of the whole
+ * batch would pass max_keys only a prefix is applied: *done says how many
+ * items have their outcome; the rest are for the next call. On DFA_ERR_IO
+ * (Redis unreachable) nothing is known to be done; calling again with the same
+ * items is safe: what was applied is recognised by the offset markers. */
+dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, size_t *done,
+                             dfa_error *err);
+
+#endif
