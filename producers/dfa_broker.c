@@ -2,7 +2,10 @@
  * for the demo and the tests. Creates the pipeline's topics, prints the
  * bootstrap address, and serves until SIGTERM or SIGINT. Clients reach it
  * over TCP like any Kafka, so nothing else knows it is not one. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -29,22 +32,78 @@ static int write_address(const char *path, const char *bootstrap)
     return rename(tmp, path); /* readers never see a half-written file */
 }
 
+/* One control line: "push <api key> <count> <error code>", "down <broker id>",
+ * "up <broker id>". Tests use it to inject failures into the live cluster. */
+static void control(rd_kafka_mock_cluster_t *mc, char *line)
+{
+    int a = 0, b = 0, code = 0;
+    if (sscanf(line, "push %d %d %d", &a, &b, &code) == 3 && b > 0 && b <= 1000) {
+        rd_kafka_resp_err_t errs[1000];
+        for (int i = 0; i < b; i++)
+            errs[i] = (rd_kafka_resp_err_t)code;
+        rd_kafka_mock_push_request_errors_array(mc, (int16_t)a, (size_t)b, errs);
+        dfa_log(DFA_LOG_INFO, "inject_errors", "api_key=%d count=%d error=%s", a, b, rd_kafka_err2name((rd_kafka_resp_err_t)code));
+    } else if (sscanf(line, "down %d", &a) == 1) {
+        rd_kafka_mock_broker_set_down(mc, a);
+        dfa_log(DFA_LOG_INFO, "broker_down", "broker=%d", a);
+    } else if (sscanf(line, "up %d", &a) == 1) {
+        rd_kafka_mock_broker_set_up(mc, a);
+        dfa_log(DFA_LOG_INFO, "broker_up", "broker=%d", a);
+    } else {
+        dfa_log(DFA_LOG_WARN, "bad_control", "line=\"%.60s\"", line);
+    }
+}
+
+/* Serves control lines from a FIFO until a signal stops it. */
+static void serve_control(rd_kafka_mock_cluster_t *mc, const char *path)
+{
+    int fd = open(path, O_RDWR | O_NONBLOCK); /* RDWR: EOF never comes when writers leave */
+    if (fd < 0) {
+        dfa_log(DFA_LOG_ERROR, "control_open_failed", "path=%s error=%s", path, strerror(errno));
+        return;
+    }
+    char buf[4096];
+    size_t used = 0;
+    while (!stop) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        ssize_t n = read(fd, buf + used, sizeof buf - 1 - used);
+        if (n <= 0)
+            continue;
+        used += (size_t)n;
+        buf[used] = '\0';
+        char *start = buf, *nl;
+        while ((nl = strchr(start, '\n')) != NULL) {
+            *nl = '\0';
+            control(mc, start);
+            start = nl + 1;
+        }
+        used = strlen(start);
+        memmove(buf, start, used);
+    }
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"address-file", required_argument, 0, 'a'},
+                                         {"control", required_argument, 0, 'C'},
                                          {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *address_file = NULL, *config_file = NULL;
+    const char *address_file = NULL, *config_file = NULL, *control_path = NULL;
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t n_sets = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': address_file = optarg; break;
+        case 'C': control_path = optarg; break;
         case 'c': config_file = optarg; break;
         case 's': sets[n_sets++] = optarg; break;
         case 'h':
-            printf("usage: dfa-broker [--address-file FILE] [--config FILE] [--set key=value]...\n"
+            printf("usage: dfa-broker [--address-file FILE] [--control FIFO] [--config FILE] [--set key=value]...\n"
+                   "  --control FIFO: lines \"push <api key> <count> <error code>\", \"down <id>\", \"up <id>\"\n"
                    "  broker.count brokers (3), topics topic.events, topic.deadletter and topic.rollups\n"
                    "  with topic.partitions partitions (6); prints the bootstrap address on stdout\n");
             free(sets);
@@ -91,8 +150,10 @@ int main(int argc, char **argv)
             replication, partitions, topics[0], topics[1], topics[2]);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    if (control_path)
+        serve_control(mc, control_path);
     while (!stop)
-        pause();
+        usleep(200000); /* a plain pause() could miss a signal arriving just before it */
     dfa_log(DFA_LOG_INFO, "broker_stopping", "bootstrap=%s", bootstrap);
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);

@@ -67,3 +67,51 @@ start_redis() { # sets REDIS_PORT; AOF on, fsync always (docs/exactly-once.md)
   done
   log "redis-server did not start"; return 1
 }
+
+# --- the pipeline: consumers, ground truth, waiting for convergence ---
+
+pipeline_env() { # the environment every program of a test reads
+  export DFA_KAFKA_BOOTSTRAP_SERVERS=$BOOTSTRAP DFA_REDIS_PORT=$REDIS_PORT
+  export DFA_CONSUMER_STATS_INTERVAL_S=${DFA_CONSUMER_STATS_INTERVAL_S:-1}
+}
+
+start_consumer() { # start_consumer NAME [--set k=v]...; sets CONSUMER_PID
+  local name=$1; shift
+  "$BIN/consumers/dfa-consumer" --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 \
+    "$@" >/dev/null 2>>"$WORK/$name.log" &
+  CONSUMER_PID=$!
+  PIDS+=("$CONSUMER_PID")
+}
+
+truth_tsv() { # truth_tsv TRUTH.json > sorted TSV like dfa-dump's
+  python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+rows = sorted(f"{k}\t{f}\t{v}" for k, h in t["counters"].items() for f, v in h.items())
+print("\n".join(rows))' "$1"
+}
+
+wait_converged() { # wait_converged WANT.tsv SECONDS: until dfa-dump equals WANT
+  local want=$1 deadline=$((SECONDS + $2))
+  while [ $SECONDS -lt $deadline ]; do
+    "$BIN/consumers/dfa-dump" >"$WORK/dump.tsv" 2>/dev/null || true
+    cmp -s "$WORK/dump.tsv" "$want" && return 0
+    sleep 1
+  done
+  log "not converged: $(diff "$want" "$WORK/dump.tsv" | grep -c '^[<>]') differing rows, e.g.:"
+  diff "$want" "$WORK/dump.tsv" | head -5 >&2
+  return 1
+}
+
+topic_count() { # topic_count TOPIC: messages in it
+  kcat -b "$BOOTSTRAP" -C -t "$1" -e -q 2>/dev/null | wc -l
+}
+
+wait_for_log() { # wait_for_log FILE REGEX SECONDS
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    grep -qE "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "timed out waiting for /$2/ in $1"; return 1
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# dfa-consumer against a real redis-server and dfa-broker: Redis must equal
+# the loadgen ground truth exactly, whatever is done to the pipeline.
+source "$(dirname "$0")/lib.sh"
+SMALL_BATCHES=(--set consumer.batch_events=300 --set consumer.batch_ms=50)
+
+new_pipeline() { # a fresh broker (with a control FIFO) and a fresh Redis
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+  rm -rf "$WORK/redis"
+  mkfifo "$WORK/control.$1"
+  start_broker --control "$WORK/control.$1"
+  unset REDIS_PORT
+  start_redis
+  pipeline_env
+}
+
+scenario() { log "--- $*"; }
+
+# 1. a clean run, and the dead-letter topic holds exactly the invalid lines
+scenario "clean run"
+new_pipeline clean
+"$BIN/producers/dfa-loadgen" --count 4000 --seed 101 --kafka --truth "$WORK/truth.json" 2>/dev/null
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+start_consumer clean
+check "clean: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 60
+expect_eq "clean: dead-lettered = invalid lines" "$(topic_count dfa.events.dlq)" \
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid"])' "$WORK/truth.json")"
+"$BIN/consumers/dfa-consumer" --stats >"$WORK/stats.txt"
+check "clean: --stats shows the live consumer's figures" grep -q "counted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["valid_adds"])' "$WORK/truth.json")" "$WORK/stats.txt"
+kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
+check "clean: SIGTERM stops the consumer cleanly" grep -q "event=stopped" "$WORK/clean.log"
+
+# 2. kill -9 of the consumer at random moments while it works, restarted each
+# time. A restart costs about 11 s here (the killed member keeps its place for
+# the 6 s session timeout, then the group rebalances), so the stream is paced to
+# outlast six of them.
+scenario "kill -9 x6"
+new_pipeline kill
+"$BIN/producers/dfa-loadgen" --count 8000 --seed 202 --rate 100 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+LOADGEN=$!
+for round in 1 2 3 4 5 6; do
+  start_consumer "kill-$round" "${SMALL_BATCHES[@]}"
+  wait_for_log "$WORK/kill-$round.log" 'event=partitions_assigned partitions=[0-9]' 30
+  sleep "$((RANDOM % 2)).$((RANDOM % 10))"
+  kill -9 "$CONSUMER_PID"
+  wait "$CONSUMER_PID" 2>/dev/null || true
+done
+killed_mid_stream=$(kill -0 "$LOADGEN" 2>/dev/null && echo yes || echo no)
+wait "$LOADGEN"
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+start_consumer kill-final "${SMALL_BATCHES[@]}"
+expect_eq "kill -9 x6: every kill came while events were still arriving" "$killed_mid_stream" yes
+check "kill -9 x6: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+check "kill -9 x6: some incarnation replayed what was applied but not committed" \
+  grep -qE 'event=stats .* replayed=[1-9]' "$WORK"/kill-*.log
+
+# 3. Redis killed with kill -9 mid-stream and restarted on its AOF
+scenario "redis kill -9"
+new_pipeline redis
+"$BIN/producers/dfa-loadgen" --count 8000 --seed 303 --rate 1000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+LOADGEN=$!
+start_consumer redis "${SMALL_BATCHES[@]}"
+wait_for_log "$WORK/redis.log" 'event=stats .* batches=[1-9]' 30
+kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
+sleep 1.5
+start_redis
+wait "$LOADGEN"
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+check "redis kill -9: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+check "redis kill -9: the consumer rode out the outage" grep -q "event=outage_over" "$WORK/redis.log"
+
+# 4. two consumers in one group, a rebalance in the middle
+scenario "rebalance"
+new_pipeline rebalance
+"$BIN/producers/dfa-loadgen" --count 8000 --seed 404 --rate 2000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+LOADGEN=$!
+start_consumer rebalance-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
+wait_for_log "$WORK/rebalance-a.log" 'event=stats .* batches=[1-9]' 30
+start_consumer rebalance-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
+wait_for_log "$WORK/rebalance-b.log" 'event=partitions_assigned partitions=[0-9]' 30
+kill -TERM "$A"; wait "$A" 2>/dev/null || true
+wait "$LOADGEN"
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+check "rebalance: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+check "rebalance: the second consumer was given partitions" grep -q "event=partitions_assigned partitions=[0-9]" "$WORK/rebalance-b.log"
+
+# 5. a consumer frozen past its session timeout, resumed after its partitions moved
+scenario "SIGSTOP past the session timeout"
+new_pipeline freeze
+"$BIN/producers/dfa-loadgen" --count 9000 --seed 505 --rate 800 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+LOADGEN=$!
+start_consumer freeze-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
+start_consumer freeze-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
+wait_for_log "$WORK/freeze-a.log" 'event=stats .* batches=[1-9]' 30
+kill -STOP "$A"
+sleep 9   # past session.timeout.ms=6000: B takes A's partitions
+kill -CONT "$A"
+wait "$LOADGEN"
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+check "SIGSTOP: Redis equals the ground truth (no stale deltas)" wait_converged "$WORK/want.tsv" 90
+check "SIGSTOP: the partitions moved to the other consumer" grep -q "event=partitions_assigned" "$WORK/freeze-b.log"
+
+# 6. broker errors injected through the mock cluster
+scenario "broker errors"
+new_pipeline errors
+"$BIN/producers/dfa-loadgen" --count 6000 --seed 606 --rate 2000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+LOADGEN=$!
+start_consumer errors "${SMALL_BATCHES[@]}"
+wait_for_log "$WORK/errors.log" 'event=stats .* batches=[1-9]' 30
+echo "push 8 5 16" >"$WORK/control.errors"   # OffsetCommit: NOT_COORDINATOR
+echo "push 1 5 6" >"$WORK/control.errors"    # Fetch: NOT_LEADER_FOR_PARTITION
+echo "push 0 5 7" >"$WORK/control.errors"    # Produce (dead letters): REQUEST_TIMED_OUT
+sleep 1
+echo "down 2" >"$WORK/control.errors"
+sleep 1.5
+echo "up 2" >"$WORK/control.errors"
+wait "$LOADGEN"
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+check "broker errors: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+check "broker errors: they were injected" grep -q "event=inject_errors api_key=8" "$WORK/broker.log"
+finish
