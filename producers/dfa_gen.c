@@ -49,10 +49,8 @@ static int64_t between(dfa_gen *g, int64_t lo, int64_t hi) { return lo + (int64_
 /* Realistic magnitudes: most counts are small even where the bound is large. */
 static int64_t realistic_integer(dfa_gen *g, const dfa_field_spec *f)
 {
-    int64_t hi = f->max;
-    if (hi - f->min > 60 && dfa_gen_below(g, 10) < 9)
-        hi = f->min + 60;
-    return between(g, f->min, hi);
+    int64_t span = dfa_gen_below(g, 10) < 9 ? 60 : 2000;
+    return between(g, f->min, f->max - f->min > span ? f->min + span : f->max);
 }
 
 static json_t *money(dfa_gen *g)

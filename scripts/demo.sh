@@ -1,12 +1,74 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: installs what is missing, builds, and
-# runs the pipeline over a realistic sample, printing national totals.
+# The main job on the embedded default: an embedded Kafka (dfa-broker), a
+# private redis-server, two consumers in one group, a realistic sample
+# published by dfa-loadgen; waits until everything is consumed, checks Redis
+# against the ground truth, prints national totals, and stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
-dir=$("$root/scripts/build.sh")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$dir/producers/dfa-loadgen" --count 20000 --seed 2026 --years 2025-2026 --output "$work/events.ndjson"
-"$dir/producers/dfa-check" --totals "$work/events.ndjson" >"$work/totals.txt" || true
-grep -E '^(month|M2026-0[1-3]) ' "$work/totals.txt" | grep -E 'month|delegations_out |delegations_in |ngo_aid_items'
+bin=$("$root/scripts/build.sh")
+work=$(mktemp -d "${TMPDIR:-/tmp}/dfa-demo.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+say() { printf '\n== %s\n' "$*"; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save '' \
+  --logfile "$work/redis.log" &
+pids+=($!)
+"$bin/producers/dfa-broker" --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/broker.addr" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker.addr") DFA_REDIS_PORT=$port DFA_CONSUMER_STATS_INTERVAL_S=2
+say "embedded Kafka at $DFA_KAFKA_BOOTSTRAP_SERVERS, Redis on 127.0.0.1:$port (AOF, fsync always)"
+
+for name in a b; do
+  "$bin/consumers/dfa-consumer" >/dev/null 2>"$work/consumer-$name.log" &
+  pids+=($!)
+done
+say "two consumers started in group dfa-consumers"
+
+events=${DFA_DEMO_EVENTS:-20000}
+say "publishing $events events for 2024-2026 (3% duplicates, 2% retractions, 5% late, 30% old province names, 1% invalid)"
+"$bin/producers/dfa-loadgen" --count "$events" --seed 2026 --years 2024-2026 --kafka --truth "$work/truth.json" 2>/dev/null
+python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+print("\n".join(sorted(f"{k}\t{f}\t{v}" for k, h in t["counters"].items() for f, v in h.items())))' \
+  "$work/truth.json" >"$work/truth.tsv"
+
+say "waiting for the consumers"
+for i in $(seq 240); do
+  "$bin/consumers/dfa-dump" >"$work/dump.tsv" 2>/dev/null || true
+  cmp -s "$work/dump.tsv" "$work/truth.tsv" && break
+  [ -t 1 ] && printf '\r  %d of %d counter rows in place' "$(comm -12 "$work/dump.tsv" "$work/truth.tsv" | wc -l)" \
+    "$(wc -l <"$work/truth.tsv")"
+  sleep 0.5
+done
+[ -t 1 ] && printf '\n'
+if cmp -s "$work/dump.tsv" "$work/truth.tsv"; then
+  python3 - "$work/truth.json" "$(wc -l <"$work/dump.tsv")" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+print(f"  every counter equals the ground truth ({sys.argv[2]} counter rows): {t['counted_events']} events counted "
+      f"after {t['duplicates']} duplicates skipped and {t['retractions']} retractions; "
+      f"{t['invalid']} invalid lines dead-lettered")
+PY
+else
+  echo "  Redis does not equal the ground truth: $(diff "$work/truth.tsv" "$work/dump.tsv" | grep -c '^[<>]') rows differ" >&2
+  exit 1
+fi
+"$bin/consumers/dfa-consumer" --stats | sed 's/^/  /' | cut -c1-200
+
+figures=(--metric delegations_out --metric delegation_out_members --metric delegations_in --metric ngo_aid_pledged
+         --metric fdi_projects_in_force --metric partner_countries --metric ov_population)
+for period in H2025-1 N2025 Y2025; do
+  say "national totals, $period"
+  "$bin/aggregator/dfa-query" --period "$period" "${figures[@]}"
+done
+say "done; stopping the consumers, Kafka and Redis"

@@ -15,6 +15,8 @@
  *       n_members, then n x member                     -- must be absent from seen; then added
  *       n_prints,  then n x (event_id, fingerprint)
  *       n_deltas,  then n x (key suffix, field, amount)
+ * Also keeps two registries readers use instead of scanning the keyspace:
+ * <prefix>months (month buckets written) and <prefix>gauges (gauge keys).
  * Returns {"ok"}, or {"stale", field, current} / {"seen", member} without writing. */
 static const char apply_script[] =
     "local seen = KEYS[1]\n"
@@ -41,6 +43,9 @@ static const char apply_script[] =
     "for j = 1, n_deltas do\n"
     "  local key, field = prefix .. ARGV[i + 3*j - 2], ARGV[i + 3*j - 1]\n"
     "  if redis.call('HINCRBY', key, field, ARGV[i + 3*j]) == 0 then redis.call('HDEL', key, field) end\n"
+    "  local suffix = ARGV[i + 3*j - 2]\n"
+    "  if string.sub(suffix, 1, 3) == 'c:M' then redis.call('SADD', prefix .. 'months', string.sub(suffix, 3))\n"
+    "  elseif string.sub(suffix, 1, 2) == 'g:' then redis.call('SADD', prefix .. 'gauges', key) end\n"
     "end\n"
     "for j = 1, n_markers do\n"
     "  redis.call('HSET', offsets, ARGV[markers_at + 3*j - 2], ARGV[markers_at + 3*j])\n"

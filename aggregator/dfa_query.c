@@ -1,0 +1,245 @@
+/* dfa-query: live totals of the nation or a province for any period, as a
+ * table or JSON, with the moment they were read and the Kafka offsets the
+ * counters reflect. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dfa_config.h"
+#include "dfa_core.h"
+#include "dfa_iso.h"
+#include "dfa_reader.h"
+#include "dfa_redis.h"
+
+extern char **environ;
+
+typedef struct {
+    const char *period, *from, *to, *province, *unit, *metrics[64];
+    size_t n_metrics;
+    bool json, breakdowns;
+} query_opts;
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: dfa-query [--period ID | --from YYYY-MM-DD --to YYYY-MM-DD] [--province CODE|NAME]\n"
+                 "                 [--unit UNIT_ID] [--metric NAME]... [--breakdowns] [--json] [--set key=value]...\n"
+                 "  period ids: M2025-07 Q2025-3 H2025-1 N2025 Y2025 R2021-2025 A2025-07 AY2025 D2025-07-01;\n"
+                 "  default: this year so far. --unit reports on one unit as it was (e.g. 89x, the An Giang\n"
+                 "  of before July 2025) instead of restating on today's units.\n");
+}
+
+static dfa_date today_local(void)
+{
+    time_t now = time(NULL);
+    return dfa_date_from_days(((int64_t)now + DFA_UTC_OFFSET_SECONDS) / 86400);
+}
+
+/* The applied-offset markers, highest per partition over all provinces. */
+static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
+{
+    const dfa_provinces *ps = dfa_core_provinces(core);
+    size_t n = dfa_provinces_current_count(ps);
+    dfa_redis_cmd *cmds = calloc(n, sizeof *cmds);
+    char (*keys)[64] = calloc(n, sizeof *keys);
+    const char *(*argv)[2] = calloc(n, sizeof *argv);
+    size_t (*lens)[2] = calloc(n, sizeof *lens);
+    redisReply **rep = calloc(n, sizeof *rep);
+    json_t *offsets = json_object();
+    for (size_t i = 0; i < n; i++) {
+        snprintf(keys[i], sizeof keys[i], "dfa:{p:%s}:off", dfa_provinces_current(ps, i)->code);
+        argv[i][0] = "HGETALL", argv[i][1] = keys[i];
+        lens[i][0] = 7, lens[i][1] = strlen(keys[i]);
+        cmds[i] = (dfa_redis_cmd){2, argv[i], lens[i]};
+    }
+    if (dfa_redis_pipeline(r, cmds, n, rep, NULL) == DFA_OK)
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; rep[i] && rep[i]->type == REDIS_REPLY_ARRAY && k + 1 < rep[i]->elements; k += 2) {
+                json_int_t v = strtoll(rep[i]->element[k + 1]->str, NULL, 10);
+                json_t *cur = json_object_get(offsets, rep[i]->element[k]->str);
+                if (!cur || json_integer_value(cur) < v)
+                    json_object_set_new(offsets, rep[i]->element[k]->str, json_integer(v));
+            }
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(rep[i]);
+    free(cmds), free(keys), free(argv), free(lens), free(rep);
+    return offsets;
+}
+
+/* Pads UTF-8 text to `width` characters (printf pads bytes). */
+static void print_padded(const char *s, int width)
+{
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    printf("%s%*s", s, width > chars ? width - chars : 0, "");
+}
+
+static bool wanted(const query_opts *o, const char *row)
+{
+    const char *bar = strchr(row, '|');
+    if (!o->breakdowns && bar && strncmp(bar, "|cur=", 5) != 0)
+        return false; /* a breakdown; a currency alone is still the total */
+    if (strncmp(row, "plan|", 5) == 0 || strncmp(row, "nil|", 4) == 0 || row[0] == '_')
+        return false;
+    if (!o->n_metrics)
+        return true;
+    size_t len = strcspn(row, "|");
+    for (size_t i = 0; i < o->n_metrics; i++)
+        if (strlen(o->metrics[i]) == len && strncmp(o->metrics[i], row, len) == 0)
+            return true;
+    return false;
+}
+
+static int print(const dfa_core *core, const query_opts *o, const char *label, dfa_date first, dfa_date last,
+                 const dfa_figures *f, const dfa_read_info *info, json_t *offsets)
+{
+    const dfa_catalog *cat = dfa_core_catalog(core);
+    size_t total = dfa_provinces_current_count(dfa_core_provinces(core));
+    char read_at[32];
+    time_t now = time(NULL);
+    strftime(read_at, sizeof read_at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    if (o->json) {
+        json_t *rows = json_array();
+        for (size_t i = 0; i < dfa_figures_count(f); i++) {
+            const dfa_figure *x = dfa_figures_at(f, i);
+            if (!wanted(o, x->row))
+                continue;
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(x->row, "|"), x->row);
+            const dfa_metric *m = dfa_catalog_metric(cat, name);
+            json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:I}", "row", x->row, "metric", name, "kind",
+                                                  m ? dfa_metric_kind_name(m->kind) : "", "label_vi", m ? m->label_vi : "",
+                                                  "value", (json_int_t)x->value));
+        }
+        char a[16], b[16];
+        snprintf(a, sizeof a, "%04d-%02d-%02d", first.year, first.month, first.day);
+        snprintf(b, sizeof b, "%04d-%02d-%02d", last.year, last.month, last.day);
+        json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:{s:I,s:I},s:I,s:o}", "scope", o->province ? o->province : "national",
+                                "period", label, "first", a, "last", b, "read_at", read_at, "offsets", offsets, "coverage",
+                                "reported", (json_int_t)info->provinces_reported, "of", (json_int_t)(o->province ? 1 : total),
+                                "redis_round_trips", (json_int_t)info->round_trips, "figures", rows);
+        char *s = json_dumps(out, JSON_INDENT(1) | JSON_SORT_KEYS);
+        puts(s);
+        free(s);
+        json_decref(out);
+        return 0;
+    }
+    printf("%s, %s (%04d-%02d-%02d .. %04d-%02d-%02d), read %s\n", o->province ? o->province : "national", label,
+           first.year, first.month, first.day, last.year, last.month, last.day, read_at);
+    if (!o->province)
+        printf("coverage: %zu of %zu provinces reported\n", info->provinces_reported, total);
+    const char *key;
+    json_t *v;
+    printf("offsets applied:");
+    json_object_foreach(offsets, key, v) printf(" %s=%lld", key, (long long)json_integer_value(v));
+    printf("\n");
+    for (size_t i = 0; i < dfa_figures_count(f); i++) {
+        const dfa_figure *x = dfa_figures_at(f, i);
+        if (!wanted(o, x->row))
+            continue;
+        char name[64], value[64];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(x->row, "|"), x->row);
+        const dfa_metric *m = dfa_catalog_metric(cat, name);
+        const char *cur = strstr(x->row, "|cur=");
+        if (cur)
+            dfa_iso_format_money(x->value, cur + 5, value, sizeof value);
+        else
+            snprintf(value, sizeof value, "%lld %s", (long long)x->value, m ? m->unit_vi : "");
+        printf("  ");
+        print_padded(m ? m->label_vi : name, 46);
+        print_padded(x->row, 42);
+        printf("%s\n", value);
+    }
+    json_decref(offsets);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"period", required_argument, 0, 'p'}, {"from", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
+        {"province", required_argument, 0, 'P'}, {"unit", required_argument, 0, 'u'}, {"metric", required_argument, 0, 'm'},
+        {"breakdowns", no_argument, 0, 'b'}, {"json", no_argument, 0, 'j'}, {"config", required_argument, 0, 'c'},
+        {"set", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    query_opts o = {0};
+    const char *config_file = NULL;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t n_sets = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'p': o.period = optarg; break;
+        case 'f': o.from = optarg; break;
+        case 't': o.to = optarg; break;
+        case 'P': o.province = optarg; break;
+        case 'u': o.unit = optarg; break;
+        case 'm': if (o.n_metrics < 64) o.metrics[o.n_metrics++] = optarg; break;
+        case 'b': o.breakdowns = true; break;
+        case 'j': o.json = true; break;
+        case 'c': config_file = optarg; break;
+        case 's': sets[n_sets++] = optarg; break;
+        case 'h': usage(stdout); free(sets); return 0;
+        default: usage(stderr); free(sets); return 2;
+        }
+    }
+    dfa_error err = {0};
+    dfa_config *cfg = NULL;
+    dfa_core *core = NULL;
+    dfa_redis *r = NULL;
+    dfa_figures *f = NULL;
+    int rc = 2;
+    dfa_read_spec spec = {0};
+    char label[64] = "";
+    const dfa_unit *province = NULL, *orig = NULL;
+    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK ||
+        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) != DFA_OK)
+        goto fail;
+    if (o.period) {
+        if (dfa_period_parse(o.period, &spec.first, &spec.last, &err) != DFA_OK)
+            goto fail;
+        snprintf(label, sizeof label, "%s", o.period);
+        spec.period_id = o.period;
+    } else if (o.from || o.to) {
+        if (!o.from || !o.to || !dfa_date_parse(o.from, &spec.first) || !dfa_date_parse(o.to, &spec.last) ||
+            dfa_date_cmp(spec.first, spec.last) > 0) {
+            dfa_fail(&err, DFA_ERR_CONFIG, "--from and --to: two dates YYYY-MM-DD, the first not after the second");
+            goto fail;
+        }
+        snprintf(label, sizeof label, "%s..%s", o.from, o.to);
+    } else {
+        spec.last = today_local();
+        spec.first = (dfa_date){spec.last.year, 1, 1};
+        snprintf(label, sizeof label, "Y%04d so far", spec.last.year);
+    }
+    if (o.province &&
+        dfa_provinces_resolve(dfa_core_provinces(core), o.province, spec.last, &province, &orig, &err) != DFA_OK)
+        goto fail;
+    if (o.unit) {
+        const dfa_unit *u = dfa_provinces_by_unit_id(dfa_core_provinces(core), o.unit);
+        if (!u) {
+            dfa_fail(&err, DFA_ERR_CONFIG, "--unit: no unit \"%s\" (ids are codes, with x for units that ended: 89x)", o.unit);
+            goto fail;
+        }
+        province = u->current;
+        spec.unit_id = u->unit_id;
+        o.province = u->name;
+    }
+    dfa_read_info info;
+    if (dfa_redis_new(cfg, &r, &err) != DFA_OK || !(f = dfa_figures_new()) ||
+        dfa_read_figures(r, core, province, &spec, f, &info, &err) != DFA_OK)
+        goto fail;
+    rc = print(core, &o, label, spec.first, spec.last, f, &info, read_offsets(r, core));
+    goto done;
+fail:
+    fprintf(stderr, "dfa-query: %s\n", err.msg);
+done:
+    dfa_figures_free(f);
+    dfa_redis_free(r);
+    dfa_core_free(core);
+    dfa_config_free(cfg);
+    free(sets);
+    return rc;
+}
