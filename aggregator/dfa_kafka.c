@@ -1,5 +1,22 @@
 #include "dfa_kafka.h"
 
+#include <string.h>
+
+#include "dfa_log.h"
+
+/* librdkafka's own lines, in the pipeline's key=value format. One config
+ * serves a program's consumer and producers alike, so warnings that a
+ * property belongs to the other kind of client are expected and dropped. */
+static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "will be ignored by this"))
+        return;
+    char msg[512];
+    dfa_log(level <= 3 ? DFA_LOG_ERROR : level <= 4 ? DFA_LOG_WARN : level <= 6 ? DFA_LOG_INFO : DFA_LOG_DEBUG,
+            "kafka", "facility=%s msg=%s", fac, dfa_log_quote(buf, msg, sizeof msg));
+}
+
 static dfa_status set_property(rd_kafka_conf_t *conf, const char *name, const char *value, dfa_error *err)
 {
     char errstr[512];
@@ -12,6 +29,7 @@ dfa_status dfa_kafka_conf(const dfa_config *cfg, const char *const (*defaults)[2
                           dfa_error *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, kafka_log);
     dfa_status st = DFA_OK;
     for (size_t i = 0; st == DFA_OK && i < n; i++)
         st = set_property(conf, defaults[i][0], defaults[i][1], err);
