@@ -106,7 +106,7 @@ static dfa_status load_reporters(dfa_catalog *c, json_t *arr, dfa_error *err)
 
 static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_error *err)
 {
-    static const char *const keys[] = {"unit", "label_vi", "unit_vi", NULL};
+    static const char *const keys[] = {"unit", "label_vi", "unit_vi", "with", NULL};
     char where[96];
     snprintf(where, sizeof where, "metric %s", name);
     if (!dfa_text_is_name(name, NAME_MAX_LEN))
@@ -118,7 +118,8 @@ static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_
     dfa_status st;
     if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "unit", true, &unit, where, err)) ||
         (st = get_string(obj, "label_vi", true, &m->label_vi, where, err)) ||
-        (st = get_string(obj, "unit_vi", false, &m->unit_vi, where, err)))
+        (st = get_string(obj, "unit_vi", false, &m->unit_vi, where, err)) ||
+        (st = get_string(obj, "with", false, &m->with, where, err)))
         return st;
     if (strcmp(unit, "count") != 0 && strcmp(unit, "money") != 0)
         return dfa_fail(err, DFA_ERR_CATALOG, "%s.unit: expected \"count\" or \"money\", got \"%.20s\"",
@@ -455,9 +456,13 @@ static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
         if (st)
             return st;
     }
-    for (size_t i = 0; i < c->n_metrics; i++)
+    for (size_t i = 0; i < c->n_metrics; i++) {
         if (c->metrics[i].kind == DFA_KIND__COUNT)
             return dfa_fail(err, DFA_ERR_CATALOG, "metric %s: no type feeds it", c->metrics[i].name);
+        if (c->metrics[i].with && !dfa_catalog_metric(c, c->metrics[i].with))
+            return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.with: unknown metric \"%.48s\"", c->metrics[i].name,
+                            c->metrics[i].with);
+    }
     return DFA_OK;
 }
 

@@ -53,6 +53,7 @@ typedef struct {
     bool money;           /* amounts per currency in minor units */
     const char *label_vi; /* "Đoàn ra" */
     const char *unit_vi;  /* "đoàn"; "" for money */
+    const char *with;     /* a companion metric shown beside it in summaries ("53 lượt người"), or NULL */
 } dfa_metric;
 
 typedef struct {

@@ -229,7 +229,7 @@ int main(int argc, char **argv)
     }
     dfa_read_info info;
     if (dfa_redis_new(cfg, &r, &err) != DFA_OK || !(f = dfa_figures_new()) ||
-        dfa_read_figures(r, core, province, &spec, f, &info, &err) != DFA_OK)
+        dfa_read_figures(r, core, province, &spec, f, NULL, &info, &err) != DFA_OK)
         goto fail;
     rc = print(core, &o, label, spec.first, spec.last, f, &info, read_offsets(r, core));
     goto done;

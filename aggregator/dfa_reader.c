@@ -487,7 +487,7 @@ static dfa_status merge_into(dfa_figures *total, const dfa_figures *one, dfa_err
 }
 
 dfa_status dfa_read_figures(dfa_redis *r, const dfa_core *core, const dfa_unit *province, const dfa_read_spec *spec,
-                            dfa_figures *out, dfa_read_info *info, dfa_error *err)
+                            dfa_figures *out, dfa_figures **each, dfa_read_info *info, dfa_error *err)
 {
     const dfa_provinces *all = dfa_core_provinces(core);
     size_t n = province ? 1 : dfa_provinces_current_count(all);
@@ -523,7 +523,10 @@ dfa_status dfa_read_figures(dfa_redis *r, const dfa_core *core, const dfa_unit *
             mark_reported(&ps[i], index, one, info);
             st = merge_into(out, one, err);
         }
-        dfa_figures_free(one);
+        if (st == DFA_OK && each && !province && (st = finalize(one, err)) == DFA_OK)
+            each[i] = one;
+        else
+            dfa_figures_free(one);
     }
     if (st == DFA_OK)
         st = finalize(out, err);

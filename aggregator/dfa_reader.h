@@ -50,8 +50,10 @@ typedef struct {
 
 /* Reads the figures of one current unit (province != NULL) or of the nation
  * (NULL) into out, which must be empty. Plan targets appear as
- * "plan|<row>" and nil declarations as "nil|<row>". */
+ * "plan|<row>" and nil declarations as "nil|<row>". For the nation, each
+ * (when not NULL) receives every province's own figures, indexed like
+ * dfa_provinces_current; the caller frees them. */
 dfa_status dfa_read_figures(dfa_redis *r, const dfa_core *core, const dfa_unit *province, const dfa_read_spec *spec,
-                            dfa_figures *out, dfa_read_info *info, dfa_error *err);
+                            dfa_figures *out, dfa_figures **each, dfa_read_info *info, dfa_error *err);
 
 #endif

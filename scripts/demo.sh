@@ -71,4 +71,6 @@ for period in H2025-1 N2025 Y2025; do
   say "national totals, $period"
   "$bin/aggregator/dfa-query" --period "$period" "${figures[@]}"
 done
+say "the report's summary: dfa-snapshot --period N2025 --format md"
+"$bin/aggregator/dfa-snapshot" --period N2025 --format md
 say "done; stopping the consumers, Kafka and Redis"

@@ -115,3 +115,12 @@ wait_for_log() { # wait_for_log FILE REGEX SECONDS
   done
   log "timed out waiting for /$2/ in $1"; return 1
 }
+
+wait_topic_count() { # wait_topic_count TOPIC N SECONDS: dead letters follow the counters by a moment
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    [ "$(topic_count "$1")" -ge "$2" ] && return 0
+    sleep 0.5
+  done
+  log "topic $1 has $(topic_count "$1") messages, expected $2"; return 1
+}

@@ -25,8 +25,9 @@ new_pipeline clean
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer clean
 check "clean: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 60
-expect_eq "clean: dead-lettered = invalid lines" "$(topic_count dfa.events.dlq)" \
-  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid"])' "$WORK/truth.json")"
+invalid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid"])' "$WORK/truth.json")
+check "clean: the dead-letter topic fills up" wait_topic_count dfa.events.dlq "$invalid" 30
+expect_eq "clean: dead-lettered = invalid lines, no more" "$(topic_count dfa.events.dlq)" "$invalid"
 "$BIN/consumers/dfa-consumer" --stats >"$WORK/stats.txt"
 check "clean: --stats shows the live consumer's figures" grep -q "counted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["valid_adds"])' "$WORK/truth.json")" "$WORK/stats.txt"
 kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true

@@ -36,6 +36,7 @@ print("\n".join(sorted(f"{k}\t{f}\t{v}" for (k, f), v in s.items() if v)))' >"$W
 
 start_consumer dlq
 check "counters hold exactly the two valid events" wait_converged "$WORK/want.tsv" 60
+check "every bad input reached the dead-letter topic" wait_topic_count dfa.events.dlq "$(cat "$WORK/corpus_size")" 30
 kcat -b "$BOOTSTRAP" -C -t dfa.events.dlq -e -q -J 2>/dev/null >"$WORK/dlq.json"
 python3 - "$WORK" "$ROOT/tests/data" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: every dead letter as expected" || { FAILS=$((FAILS + 1)); log "FAIL: dead letters"; }
 import json, sys, base64
