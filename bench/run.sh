@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Measures, in one run on this machine, the pipeline against its limits and
+# against a naive consumer, and writes BENCHMARKS.md. Every ratio in it is of
+# two figures measured in this run.
+#   BENCH_EVENTS=1000000 (events for the throughput runs)
+#   BENCH_BIG_EVENTS=0   (if set, a second consumer run with that many events, for peak RSS)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+for p in python3-confluent-kafka python3-redis; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
+done
+if [ -n "${missing:-}" ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+fi
+bin=$("$root/scripts/build.sh")
+N=${BENCH_EVENTS:-1000000}
+BIG=${BENCH_BIG_EVENTS:-0}
+work=$(mktemp -d "${TMPDIR:-/tmp}/dfa-bench.XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+say() { printf '%s\n' "$*" >&2; }
+kv() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$1" | tail -1; }
+now() { date +%s.%N; }
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else '-')" "$1" "$2"; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save '' \
+  --logfile "$work/redis.log" & pids+=($!)
+"$bin/producers/dfa-broker" --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" & pids+=($!)
+for _ in $(seq 100); do [ -s "$work/broker.addr" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker.addr") DFA_REDIS_PORT=$port DFA_CONSUMER_STATS_INTERVAL_S=1
+
+# wait until a consumer's stats say it has handled `want` messages; prints events/s
+# measured between its first stats line with messages and the line that reaches want
+consumer_rate() { # consumer_rate WANT LOG...
+  local want=$1; shift
+  for _ in $(seq 3600); do
+    local total=0
+    for l in "$@"; do total=$((total + $(kv "$l" messages || echo 0))); done
+    [ "$total" -ge "$want" ] && break
+    sleep 0.5
+  done
+  python3 - "$want" "$@" <<'PY'
+import sys, re, datetime as dt
+want = int(sys.argv[1]); pts = []
+for f in sys.argv[2:]:
+    for line in open(f):
+        m = re.search(r"ts=(\S+) .*event=stats .* messages=(\d+)", line)
+        if m:
+            pts.append((dt.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ").timestamp(), f, int(m.group(2))))
+pts.sort()
+last = {}; series = []
+for t, f, n in pts:
+    last[f] = n; series.append((t, sum(last.values())))
+start = next((t, n) for t, n in series if n > 0)
+end = next((t, n) for t, n in series if n >= want)
+print(f"{(end[1] - start[1]) / (end[0] - start[0]):.0f}")
+PY
+}
+
+say "1/11 generating $N events"
+"$bin/producers/dfa-loadgen" --count "$N" --seed 42 --years 2024-2026 --output "$work/events.ndjson" 2>/dev/null
+say "2/11 core parse-and-validate rate"
+"$bin/bench/dfa-bench-core" "$work/events.ndjson" 1 >"$work/core.txt"
+say "3/11 dfa-produce"
+t0=$(now); "$bin/producers/dfa-produce" --set producer.progress=0 "$work/events.ndjson" >/dev/null 2>"$work/produce.log" || true; t1=$(now)
+sent=$(kv "$work/produce.log" sent)   # the valid ones: what is on the topic
+produce_rate=$(python3 -c "print(f'{$N/($t1-$t0):.0f}')")
+say "4/11 C API producer"
+DFA_TOPIC_EVENTS=bench.capi "$bin/bench/dfa-bench-produce" "$work/events.ndjson" >"$work/capi.txt"
+say "5/11 raw consume"
+"$bin/bench/dfa-bench-consume" "$sent" >"$work/raw.txt"
+say "6/11 redis-benchmark, pipelined HINCRBY"
+redis-benchmark -p "$port" -n 2000000 -P 1000 -q hincrby bench:h f 1 2>/dev/null | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 >"$work/rb.txt"
+redis-cli -p "$port" del bench:h >/dev/null
+say "7/11 dfa-consumer, one process"
+"$bin/consumers/dfa-consumer" --set consumer.group=bench-one >/dev/null 2>"$work/one.log" & cpid=$!; pids+=($cpid)
+one_rate=$(consumer_rate "$sent" "$work/one.log")
+rss_one=$(awk '/VmHWM/ {print $2}' "/proc/$cpid/status")
+kill -TERM "$cpid"; wait "$cpid" 2>/dev/null || true
+one_rt=$(kv "$work/one.log" redis_round_trips)
+say "8/11 dfa-consumer, two processes in one group (fresh Redis)"
+redis-cli -p "$port" flushall >/dev/null
+"$bin/consumers/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-a.log" & a=$!; pids+=($a)
+"$bin/consumers/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-b.log" & b=$!; pids+=($b)
+two_rate=$(consumer_rate "$sent" "$work/two-a.log" "$work/two-b.log")
+kill -TERM "$a" "$b"; wait "$a" "$b" 2>/dev/null || true
+say "9/11 the naive Python consumer"
+naive_n=$((sent < 200000 ? sent : 200000))
+python3 "$root/bench/naive_consumer.py" "$DFA_KAFKA_BOOTSTRAP_SERVERS" "$port" "$naive_n" >"$work/naive.txt"
+say "10/11 snapshot: a national year over three years of data"
+t0=$(now); "$bin/aggregator/dfa-snapshot" --period Y2025 >"$work/y2025.json"; t1=$(now)
+snap_s=$(python3 -c "print(f'{$t1-$t0:.2f}')")
+say "11/11 event-to-visible latency at 10,000 events/s (fresh broker and Redis)"
+redis-cli -p "$port" flushall >/dev/null
+"$bin/producers/dfa-broker" --address-file "$work/broker2.addr" >/dev/null 2>>"$work/broker.log" & pids+=($!)
+for _ in $(seq 100); do [ -s "$work/broker2.addr" ] && break; sleep 0.1; done
+head -200000 "$work/events.ndjson" | grep -v '"op":"retract"' >"$work/latency-load.ndjson" || true
+DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/consumers/dfa-consumer" --set consumer.group=bench-lat \
+  --set consumer.batch_ms=50 >/dev/null 2>"$work/lat-consumer.log" & lc=$!; pids+=($lc)
+grep -q 'partitions_assigned' <(timeout 30 tail -f "$work/lat-consumer.log") || true
+DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/bench/dfa-bench-latency" "$work/latency-load.ndjson" 10000 15 "$port" >"$work/latency.txt" || true
+kill -TERM "$lc"; wait "$lc" 2>/dev/null || true
+
+rss_big="not run (BENCH_BIG_EVENTS unset)"
+if [ "$BIG" -gt 0 ]; then
+  say "extra: peak RSS with $BIG events"
+  redis-cli -p "$port" flushall >/dev/null
+  "$bin/producers/dfa-loadgen" --count "$BIG" --seed 43 --years 2024-2026 --kafka 2>/dev/null
+  "$bin/consumers/dfa-consumer" --set consumer.group=bench-big >/dev/null 2>"$work/big.log" & bc=$!; pids+=($bc)
+  consumer_rate "$((sent + BIG * 99 / 100))" "$work/big.log" >/dev/null
+  rss_big="$(awk '/VmHWM/ {print $2}' "/proc/$bc/status") kB after $(kv "$work/big.log" messages) events"
+  kill -TERM "$bc"; wait "$bc" 2>/dev/null || true
+fi
+
+parse=$(kv "$work/core.txt" parse_validate_per_s); jansson=$(kv "$work/core.txt" jansson_parse_per_s)
+deltas=$(kv "$work/core.txt" parse_validate_deltas_per_s); raw=$(kv "$work/raw.txt" raw_consume_per_s)
+capi=$(kv "$work/capi.txt" c_api_per_s); naive=$(kv "$work/naive.txt" naive_per_s)
+rb=$(awk '{print int($1)}' "$work/rb.txt"); limit=$(python3 -c "print(min($raw, $parse))")
+rt_per_k=$(python3 -c "print(f'{$one_rt*1000/$N:.3f}')")
+cat >"$root/BENCHMARKS.md" <<MD
+# Benchmarks
+
+Measured by \`bench/run.sh\` in one run on $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(date -u +%Y-%m-%d),
+with $N events from \`dfa-loadgen\` (2024–2026, 3% duplicates, 2% retractions, 5% late, 1% invalid), the
+embedded broker (\`dfa-broker\`, librdkafka's mock cluster, 3 brokers, 6 partitions) and \`redis-server\` with
+AOF and \`appendfsync always\`, all on this machine. The broker, Redis, producers and consumers share the
+two cores, so every ratio below is of two figures from this same run.
+
+## Throughput
+
+| what | events/s | ratio |
+|---|---:|---|
+| core: jansson parse alone | $jansson | |
+| core: parse and validate (\`dfa_event_parse\`) | $parse | |
+| core: parse, validate, deltas, accumulate | $deltas | |
+| raw consume (librdkafka, read and discard) | $raw | |
+| redis-benchmark, pipelined HINCRBY (-P 1000) | $rb ops/s | |
+| **dfa-consumer, one process**, broker → Redis | **$one_rate** | $(ratio "$one_rate" "$limit") × min(raw consume, parse-and-validate) (target ≥ 0.5) |
+| dfa-consumer, two processes in one group | $two_rate | $(ratio "$two_rate" "$one_rate") × one process |
+| naive Python consumer (one HINCRBY per event, auto-commit) | $naive | dfa-consumer is $(ratio "$one_rate" "$naive") × it (target ≥ 10) |
+| dfa-produce (validate + idempotent produce, file → broker) | $produce_rate | $(ratio "$produce_rate" "$parse") × parse-and-validate (target ≥ 0.7) |
+| C API (\`dfa_producer_send_json\`, lines in memory) | $capi | $(ratio "$capi" "$parse") × parse-and-validate |
+
+## Redis and memory
+
+| what | value |
+|---|---|
+| Redis round trips, one consumer, whole run | $one_rt for $N events = **$rt_per_k per 1,000 events** (target ≤ 5) |
+| peak RSS of dfa-consumer after $N events | $rss_one kB |
+| peak RSS with more events | $rss_big |
+
+## Latency
+
+Event-to-visible at a fixed rate (\`dfa-bench-latency\`: background events at the target rate through the C
+API, a probe every 50 ms, Redis polled every millisecond for each probe):
+
+\`$(cat "$work/latency.txt")\`
+
+Target: p99 ≤ 1 s at 10,000 events/s.
+
+## Snapshot
+
+\`dfa-snapshot --period Y2025\` (national year, 34 provinces, the same period of 2024, over the three years
+of data above): **$snap_s s**.
+MD
+say "wrote $root/BENCHMARKS.md"
+cat "$root/BENCHMARKS.md"
