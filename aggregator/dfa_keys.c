@@ -2,8 +2,7 @@
 
 #include <stdio.h>
 
-const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS] = {
-    DFA_PERIOD_DAY, DFA_PERIOD_MONTH, DFA_PERIOD_ADMIN_MONTH};
+const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS] = {DFA_PERIOD_DAY, DFA_PERIOD_MONTH};
 
 static bool fits(int n, size_t cap) { return n >= 0 && (size_t)n < cap; }
 

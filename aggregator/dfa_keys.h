@@ -19,8 +19,9 @@
 #define DFA_FIELD_MAX 256
 #define DFA_KEY_PREFIX "dfa:"
 
-/* The period kinds whose buckets are written; the others are sums at read time. */
-#define DFA_STORED_BUCKETS 3
+/* The period kinds whose buckets are written (day and month); every other
+ * period, the administrative ones included, is a sum of these at read time. */
+#define DFA_STORED_BUCKETS 2
 extern const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS];
 
 /* Reserved row counting every valid event: coverage ("N of 34 reported"). */

@@ -104,20 +104,16 @@ static bool push_bucket(bucket_list *b, const char *id)
 
 static dfa_date add_days(dfa_date d, int64_t n) { return dfa_date_from_days(dfa_date_to_days(d) + n); }
 
-/* Whole months where they fit, whole administrative months where those fit,
- * days elsewhere: the fewest stored buckets that add up to [first, last]. */
+/* Whole months where they fit, days elsewhere: the fewest stored buckets that
+ * add up to [first, last] (an administrative month is two runs of days). */
 static bool cover(dfa_date first, dfa_date last, bucket_list *out)
 {
     char id[DFA_PERIOD_ID_MAX];
     for (dfa_date d = first; dfa_date_cmp(d, last) <= 0;) {
         dfa_date month_end = {d.year, d.month, dfa_days_in_month(d.year, d.month)};
-        dfa_date admin_end = d.month == 12 ? (dfa_date){d.year + 1, 1, 14} : (dfa_date){d.year, d.month + 1, 14};
         if (d.day == 1 && dfa_date_cmp(month_end, last) <= 0) {
             dfa_period_id(DFA_PERIOD_MONTH, d, id);
             d = add_days(month_end, 1);
-        } else if (d.day == 15 && dfa_date_cmp(admin_end, last) <= 0) {
-            dfa_period_id(DFA_PERIOD_ADMIN_MONTH, d, id);
-            d = add_days(admin_end, 1);
         } else {
             dfa_period_id(DFA_PERIOD_DAY, d, id);
             d = add_days(d, 1);

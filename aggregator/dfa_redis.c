@@ -14,9 +14,9 @@
  *       n_markers, then n x (field, expected, new)     -- offset markers, compare-and-set
  *       n_members, then n x member                     -- must be absent from seen; then added
  *       n_prints,  then n x (event_id, fingerprint)
- *       n_deltas,  then n x (key suffix, field, amount)
- * Also keeps two registries readers use instead of scanning the keyspace:
- * <prefix>months (month buckets written) and <prefix>gauges (gauge keys).
+ *       n_months,  then n x month bucket               -- registry readers use for stocks
+ *       n_gauges,  then n x gauge key                  -- registry readers use for gauges
+ *       n_keys,    then per key: suffix, n_fields, n x (field, amount)
  * Returns {"ok"}, or {"stale", field, current} / {"seen", member} without writing. */
 static const char apply_script[] =
     "local seen = KEYS[1]\n"
@@ -39,13 +39,21 @@ static const char apply_script[] =
     "local n_prints = tonumber(ARGV[i])\n"
     "for j = 1, n_prints do redis.call('HSET', prints, ARGV[i + 2*j - 1], ARGV[i + 2*j]) end\n"
     "i = i + 2*n_prints + 1\n"
-    "local n_deltas = tonumber(ARGV[i])\n"
-    "for j = 1, n_deltas do\n"
-    "  local key, field = prefix .. ARGV[i + 3*j - 2], ARGV[i + 3*j - 1]\n"
-    "  if redis.call('HINCRBY', key, field, ARGV[i + 3*j]) == 0 then redis.call('HDEL', key, field) end\n"
-    "  local suffix = ARGV[i + 3*j - 2]\n"
-    "  if string.sub(suffix, 1, 3) == 'c:M' then redis.call('SADD', prefix .. 'months', string.sub(suffix, 3))\n"
-    "  elseif string.sub(suffix, 1, 2) == 'g:' then redis.call('SADD', prefix .. 'gauges', key) end\n"
+    "for _, registry in ipairs({'months', 'gauges'}) do\n"
+    "  local n = tonumber(ARGV[i])\n"
+    "  for j = 1, n do redis.call('SADD', prefix .. registry, ARGV[i + j]) end\n"
+    "  i = i + n + 1\n"
+    "end\n"
+    "local n_keys = tonumber(ARGV[i])\n"
+    "i = i + 1\n"
+    "for k = 1, n_keys do\n"
+    "  local key, n = prefix .. ARGV[i], tonumber(ARGV[i + 1])\n"
+    "  i = i + 2\n"
+    "  for j = 0, n - 1 do\n"
+    "    local field = ARGV[i + 2*j]\n"
+    "    if redis.call('HINCRBY', key, field, ARGV[i + 2*j + 1]) == 0 then redis.call('HDEL', key, field) end\n"
+    "  end\n"
+    "  i = i + 2*n\n"
     "end\n"
     "for j = 1, n_markers do\n"
     "  redis.call('HSET', offsets, ARGV[markers_at + 3*j - 2], ARGV[markers_at + 3*j])\n"

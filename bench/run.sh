@@ -32,14 +32,15 @@ redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --ap
 "$bin/producers/dfa-broker" --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$work/broker.addr" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker.addr") DFA_REDIS_PORT=$port DFA_CONSUMER_STATS_INTERVAL_S=1
+export DFA_LOG_LEVEL=debug   # consumers log each batch; the rates are measured between those lines
 
-# wait until a consumer's stats say it has handled `want` messages; prints events/s
-# measured between its first stats line with messages and the line that reaches want
+# wait until consumers have handled `want` messages; prints events/s measured
+# from the end of their first batch to the batch that reaches `want`
 consumer_rate() { # consumer_rate WANT LOG...
   local want=$1; shift
   for _ in $(seq 3600); do
     local total=0
-    for l in "$@"; do total=$((total + $(kv "$l" messages || echo 0))); done
+    for l in "$@"; do local m; m=$(kv "$l" messages); total=$((total + ${m:-0})); done
     [ "$total" -ge "$want" ] && break
     sleep 0.5
   done
@@ -48,7 +49,7 @@ import sys, re, datetime as dt
 want = int(sys.argv[1]); pts = []
 for f in sys.argv[2:]:
     for line in open(f):
-        m = re.search(r"ts=(\S+) .*event=stats .* messages=(\d+)", line)
+        m = re.search(r"ts=(\S+) .*event=batch .* messages=(\d+)", line)
         if m:
             pts.append((dt.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%fZ").timestamp(), f, int(m.group(2))))
 pts.sort()
@@ -90,7 +91,8 @@ two_rate=$(consumer_rate "$sent" "$work/two-a.log" "$work/two-b.log")
 kill -TERM "$a" "$b"; wait "$a" "$b" 2>/dev/null || true
 say "9/11 the naive Python consumer"
 naive_n=$((sent < 200000 ? sent : 200000))
-python3 "$root/bench/naive_consumer.py" "$DFA_KAFKA_BOOTSTRAP_SERVERS" "$port" "$naive_n" >"$work/naive.txt"
+# Debian's python3, where python3-confluent-kafka and python3-redis install
+/usr/bin/python3 "$root/bench/naive_consumer.py" "$DFA_KAFKA_BOOTSTRAP_SERVERS" "$port" "$naive_n" >"$work/naive.txt"
 say "10/11 snapshot: a national year over three years of data"
 t0=$(now); "$bin/aggregator/dfa-snapshot" --period Y2025 >"$work/y2025.json"; t1=$(now)
 snap_s=$(python3 -c "print(f'{$t1-$t0:.2f}')")

@@ -55,7 +55,8 @@ typedef struct {
     size_t n_items;
     marker *markers;
     size_t n_markers;
-    arg_list members, prints, deltas;
+    arg_list members, prints, deltas, months, gauges;
+    size_t n_keys; /* keys in deltas */
     int first_reply; /* index of its first phase-1 reply */
     int n_replies;
 } province_work;
@@ -63,6 +64,7 @@ typedef struct {
 struct dfa_applier {
     dfa_redis *redis;
     const dfa_core *core;
+    int8_t province_of_code[100]; /* two-digit code -> index of today's unit, -1 if none */
     dfa_accum *acc;   /* the batch's merged deltas */
     dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
     int64_t dedupe_ms;
@@ -150,6 +152,12 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     a->redis = redis;
     a->core = core;
+    memset(a->province_of_code, -1, sizeof a->province_of_code);
+    const dfa_provinces *ps = dfa_core_provinces(core);
+    for (size_t i = 0; i < dfa_provinces_current_count(ps) && i < MAX_PROVINCES; i++) {
+        const char *code = dfa_provinces_current(ps, i)->code;
+        a->province_of_code[(code[0] - '0') * 10 + (code[1] - '0')] = (int8_t)i;
+    }
     a->dedupe_ms = (int64_t)dedupe_days * 86400 * 1000;
     a->acc = dfa_accum_new(max_keys);
     a->ids = dfa_accum_new(max_keys);
@@ -170,6 +178,8 @@ static void reset_work(dfa_applier *a)
         args_free(&w->members);
         args_free(&w->prints);
         args_free(&w->deltas);
+        args_free(&w->months);
+        args_free(&w->gauges);
         memset(w, 0, sizeof *w);
     }
 }
@@ -186,14 +196,35 @@ void dfa_applier_free(dfa_applier *a)
     free(a);
 }
 
+static int index_of_code(const dfa_applier *a, const char *code)
+{
+    if (code[0] < '0' || code[0] > '9' || code[1] < '0' || code[1] > '9')
+        return -1;
+    return a->province_of_code[(code[0] - '0') * 10 + (code[1] - '0')];
+}
+
 static int province_index(const dfa_applier *a, const dfa_event *ev)
 {
-    const dfa_provinces *ps = dfa_core_provinces(a->core);
-    const dfa_unit *u = dfa_event_current_unit(ev);
-    for (size_t i = 0; i < dfa_provinces_current_count(ps) && i < MAX_PROVINCES; i++)
-        if (dfa_provinces_current(ps, i) == u)
-            return (int)i;
-    return -1;
+    return index_of_code(a, dfa_event_current_unit(ev)->code);
+}
+
+/* An int64 in decimal, without printf: formatting amounts is on the hot path. */
+static char *pool_int(dfa_applier *a, int64_t v)
+{
+    char buf[24], *p = buf + sizeof buf;
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(buf + sizeof buf - p);
+    char *out = pool_alloc(a, n);
+    if (out)
+        memcpy(out, p, n);
+    return out;
 }
 
 static marker *marker_for(province_work *w, int32_t partition)
@@ -389,7 +420,7 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        w->members.n = w->prints.n = w->deltas.n = 0;
+        w->members.n = w->prints.n = w->deltas.n = w->months.n = w->gauges.n = w->n_keys = 0;
         for (size_t m = 0; m < w->n_markers; m++)
             w->markers[m].next = w->markers[m].expected;
     }
@@ -415,28 +446,78 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
     return DFA_OK;
 }
 
-/* Phase 3: one script per pending province. */
-static dfa_status write_provinces(dfa_applier *a, const char *topic, bool *conflict, dfa_error *err)
+/* Phase 3: one script per pending province. Its deltas go grouped by key so
+ * the script builds each key name once; the month and gauge registries are
+ * worked out here rather than per delta in Lua. */
+typedef struct {
+    const char *key;
+    size_t first, last; /* chain of entries through next_in_key */
+} key_group;
+
+static dfa_status group_deltas(dfa_applier *a, dfa_error *err)
 {
-    /* the accumulator's entries, each to its province by the key's tag */
-    for (size_t i = 0; i < dfa_accum_size(a->acc); i++) {
+    size_t n = dfa_accum_size(a->acc);
+    size_t *next = malloc((n + 1) * sizeof *next), n_groups = 0, cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    size_t *slots = calloc(cap, sizeof *slots); /* group index + 1 */
+    key_group *groups = malloc((n + 1) * sizeof *groups);
+    int *group_province = malloc((n + 1) * sizeof *group_province);
+    dfa_status st = next && slots && groups && group_province ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == DFA_OK && i < n; i++) {
         const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, i);
         if (e->amount == 0)
             continue;
-        const char *close = strchr(e->key, '}');
-        const dfa_unit *u = NULL;
-        char code[3] = {e->key[7], e->key[8], 0}; /* dfa:{p:CC}... */
-        u = dfa_provinces_by_unit_id(dfa_core_provinces(a->core), code);
-        int p = -1;
-        for (size_t k = 0; u && k < dfa_provinces_current_count(dfa_core_provinces(a->core)); k++)
-            if (dfa_provinces_current(dfa_core_provinces(a->core), k) == u)
-                p = (int)k;
-        if (p < 0 || !close || close[1] != ':')
-            return dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", e->key);
-        arg_list *d = &a->work[p].deltas;
-        if (!args_push(d, close + 2) || !args_push(d, e->field) || !args_push(d, pool_printf(a, "%" PRId64, e->amount)))
-            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        uint64_t h = 1469598103934665603ULL;
+        for (const unsigned char *c = (const unsigned char *)e->key; *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        size_t slot = (size_t)h & (cap - 1);
+        while (slots[slot] && strcmp(groups[slots[slot] - 1].key, e->key) != 0)
+            slot = (slot + 1) & (cap - 1);
+        next[i] = SIZE_MAX;
+        if (slots[slot]) {
+            key_group *g = &groups[slots[slot] - 1];
+            next[g->last] = i;
+            g->last = i;
+            continue;
+        }
+        /* a new key: dfa:{p:CC}:<suffix> */
+        int p = e->key[4] == '{' ? index_of_code(a, e->key + 7) : -1;
+        if (p < 0 || strncmp(e->key + 9, "}:", 2) != 0) {
+            st = dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", e->key);
+            break;
+        }
+        groups[n_groups] = (key_group){e->key, i, i};
+        group_province[n_groups] = p;
+        slots[slot] = ++n_groups;
     }
+    for (size_t g = 0; st == DFA_OK && g < n_groups; g++) {
+        province_work *w = &a->work[group_province[g]];
+        const char *suffix = groups[g].key + 11;
+        size_t count = 0;
+        for (size_t i = groups[g].first; i != SIZE_MAX; i = next[i])
+            count++;
+        bool ok = args_push(&w->deltas, suffix) && args_push(&w->deltas, pool_int(a, (int64_t)count));
+        for (size_t i = groups[g].first; ok && i != SIZE_MAX; i = next[i])
+            ok = args_push(&w->deltas, dfa_accum_entry_at(a->acc, i)->field) &&
+                 args_push(&w->deltas, pool_int(a, dfa_accum_entry_at(a->acc, i)->amount));
+        if (ok && strncmp(suffix, "c:M", 3) == 0)
+            ok = args_push(&w->months, suffix + 2);
+        else if (ok && strncmp(suffix, "g:", 2) == 0)
+            ok = args_push(&w->gauges, groups[g].key);
+        w->n_keys++;
+        if (!ok)
+            st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    }
+    free(next), free(slots), free(groups), free(group_province);
+    return st;
+}
+
+static dfa_status write_provinces(dfa_applier *a, const char *topic, bool *conflict, dfa_error *err)
+{
+    dfa_status grouped = group_deltas(a, err);
+    if (grouped != DFA_OK)
+        return grouped;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -465,7 +546,13 @@ static dfa_status write_provinces(dfa_applier *a, const char *topic, bool *confl
         ok &= args_push(c, pool_printf(a, "%zu", w->prints.n / 2));
         for (size_t k = 0; k < w->prints.n; k++)
             ok &= args_push(c, w->prints.argv[k]);
-        ok &= args_push(c, pool_printf(a, "%zu", w->deltas.n / 3));
+        ok &= args_push(c, pool_int(a, (int64_t)w->months.n));
+        for (size_t k = 0; k < w->months.n; k++)
+            ok &= args_push(c, w->months.argv[k]);
+        ok &= args_push(c, pool_int(a, (int64_t)w->gauges.n));
+        for (size_t k = 0; k < w->gauges.n; k++)
+            ok &= args_push(c, w->gauges.argv[k]);
+        ok &= args_push(c, pool_int(a, (int64_t)w->n_keys));
         for (size_t k = 0; k < w->deltas.n; k++)
             ok &= args_push(c, w->deltas.argv[k]);
     }

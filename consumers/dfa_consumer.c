@@ -160,6 +160,8 @@ static dfa_status flush_pending(consumer *c, dfa_error *err)
             c->stats.outcomes[c->items[i].outcome]++;
         c->stats.messages += done;
         c->stats.batches++;
+        dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
+                (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
         free_events(c, c->n_pending);
         commit_prefix(c, done);
         release_prefix(c, done);

@@ -55,9 +55,12 @@ dfa_status dfa_loadgen_sink_open(const dfa_config *cfg, bool to_kafka, const cha
         *out = s;
         return DFA_OK;
     }
-    static const char *const defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "20"}};
+    /* batch.size: librdkafka 2.0's mock cluster stalls a fetcher at a record
+     * batch of about 1 MB (docs/operations.md); smaller batches cost nothing here */
+    static const char *const defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "20"},
+                                              {"compression.type", "lz4"}, {"batch.size", "262144"}};
     rd_kafka_conf_t *conf;
-    dfa_status st = dfa_kafka_conf(cfg, defaults, 3, &conf, err);
+    dfa_status st = dfa_kafka_conf(cfg, defaults, 5, &conf, err);
     if (st != DFA_OK) {
         free(s);
         return st;

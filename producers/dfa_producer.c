@@ -58,10 +58,12 @@ dfa_status dfa_producer_new(const dfa_config *cfg, const dfa_core *core, dfa_del
     p->core = core;
     p->on_delivery = on_delivery;
     p->ctx = ctx;
-    static const char *const producer_defaults[][2] = {
-        {"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}, {"compression.type", "lz4"}};
+    /* batch.size capped: see dfa_loadgen_sink.c */
+    static const char *const producer_defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"},
+                                                       {"linger.ms", "5"}, {"compression.type", "lz4"},
+                                                       {"batch.size", "262144"}};
     rd_kafka_conf_t *conf = NULL;
-    dfa_status st = dfa_kafka_conf(cfg, producer_defaults, 4, &conf, err);
+    dfa_status st = dfa_kafka_conf(cfg, producer_defaults, 5, &conf, err);
     if (st != DFA_OK) {
         free(p);
         return st;
