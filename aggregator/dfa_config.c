@@ -1,5 +1,7 @@
 #include "dfa_config.h"
 
+#include "dfa_core.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@ static const key_spec keys[] = {
     {"redis.host", T_STRING, "127.0.0.1", 0, 0},
     {"redis.port", T_INT, "6379", 1, 65535},
     {"redis.user", T_STRING, "", 0, 0},
-    {"redis.password", T_STRING, "", 0, 0},
+    {"redis.password", T_STRING, "", 0, 0}, /* a secret: file or environment only */
     {"redis.timeout_ms", T_INT, "5000", 10, 600000},
     {"consumer.group", T_STRING, "dfa-consumers", 0, 0},
     {"consumer.batch_events", T_INT, "5000", 1, 1000000},
@@ -261,6 +263,12 @@ dfa_status dfa_config_load_env(dfa_config *cfg, char *const *envp, dfa_error *er
     return DFA_OK;
 }
 
+static bool is_secret(const char *key)
+{
+    return strstr(key, "password") || strstr(key, "secret") || strstr(key, "sasl.oauthbearer.config") ||
+           strstr(key, "ssl.key.pem") || strstr(key, "ssl.keystore");
+}
+
 dfa_status dfa_config_load(const char *file_flag, char *const *envp, const char *const *sets, size_t n_sets,
                            dfa_config **out, dfa_error *err)
 {
@@ -283,6 +291,12 @@ dfa_status dfa_config_load(const char *file_flag, char *const *envp, const char 
             break;
         }
         snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        if (is_secret(key)) {
+            /* a flag shows in ps and shell history: secrets come from the file or the environment */
+            st = dfa_fail(err, DFA_ERR_CONFIG, "--set: %s is a secret: give it in the config file or as %s", key,
+                          strncmp(key, "kafka.", 6) == 0 ? "DFA_KAFKA_..." : "DFA_REDIS_PASSWORD");
+            break;
+        }
         st = dfa_config_set(cfg, key, eq + 1, "--set", err);
     }
     if (st != DFA_OK) {
@@ -311,4 +325,33 @@ void dfa_config_kafka_at(const dfa_config *cfg, size_t i, const char **name, con
 {
     *name = cfg->kafka_names[i];
     *value = cfg->kafka_values[i];
+}
+
+bool dfa_config_args_take(dfa_config_args *a, int opt, const char *arg)
+{
+    if (opt == 'c') {
+        a->file = arg;
+        return true;
+    }
+    if (opt != 's')
+        return false;
+    if (a->n_sets == DFA_CONFIG_MAX_SETS)
+        a->too_many = true;
+    else
+        a->sets[a->n_sets++] = arg;
+    return true;
+}
+
+dfa_config *dfa_config_startup(const char *program, const dfa_config_args *a, char *const *envp, struct dfa_core **core)
+{
+    dfa_error err = {0};
+    dfa_config *cfg = NULL;
+    if (a->too_many)
+        dfa_fail(&err, DFA_ERR_CONFIG, "--set: more than %d", DFA_CONFIG_MAX_SETS);
+    else if (dfa_config_load(a->file, envp, a->sets, a->n_sets, &cfg, &err) == DFA_OK &&
+             (!core || dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), core, &err) == DFA_OK))
+        return cfg;
+    fprintf(stderr, "%s: %s\n", program, err.msg);
+    dfa_config_free(cfg);
+    return NULL;
 }

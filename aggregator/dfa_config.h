@@ -47,6 +47,28 @@ int64_t dfa_config_int(const dfa_config *cfg, const char *key);
 size_t dfa_config_kafka_count(const dfa_config *cfg);
 void dfa_config_kafka_at(const dfa_config *cfg, size_t i, const char **name, const char **value);
 
+/* The options every program shares, for its getopt_long table. */
+#define DFA_CONFIG_LONG_OPTIONS {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'}
+#define DFA_CONFIG_MAX_SETS 64
+
+/* What a command line says about configuration: --config FILE and each
+ * --set key=value (strings borrowed from argv). Zero-initialise it. */
+typedef struct {
+    const char *file;
+    const char *sets[DFA_CONFIG_MAX_SETS];
+    size_t n_sets;
+    bool too_many;
+} dfa_config_args;
+
+/* Takes getopt's option `opt` if it is --config ('c') or --set ('s'). */
+bool dfa_config_args_take(dfa_config_args *a, int opt, const char *arg);
+
+/* Every program's start: the configuration from its layers and, when core is
+ * not NULL, the catalog and provinces it names. On failure prints
+ * "program: why" on stderr and returns NULL. The caller frees what it gets. */
+struct dfa_core;
+dfa_config *dfa_config_startup(const char *program, const dfa_config_args *a, char *const *envp, struct dfa_core **core);
+
 /* The directory holding catalog.json, provinces.csv and dfa.conf by default:
  * $DFA_CONFIG_DIR, else the one chosen at build time. */
 const char *dfa_config_default_dir(void);

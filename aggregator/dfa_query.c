@@ -162,12 +162,10 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"period", required_argument, 0, 'p'}, {"from", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
         {"province", required_argument, 0, 'P'}, {"unit", required_argument, 0, 'u'}, {"metric", required_argument, 0, 'm'},
-        {"breakdowns", no_argument, 0, 'b'}, {"json", no_argument, 0, 'j'}, {"config", required_argument, 0, 'c'},
-        {"set", required_argument, 0, 's'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"breakdowns", no_argument, 0, 'b'}, {"json", no_argument, 0, 'j'}, DFA_CONFIG_LONG_OPTIONS,
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     query_opts o = {0};
-    const char *config_file = NULL;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    dfa_config_args args = {0};
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -179,14 +177,15 @@ int main(int argc, char **argv)
         case 'm': if (o.n_metrics < 64) o.metrics[o.n_metrics++] = optarg; break;
         case 'b': o.breakdowns = true; break;
         case 'j': o.json = true; break;
-        case 'c': config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
-        case 'h': usage(stdout); free(sets); return 0;
-        default: usage(stderr); free(sets); return 2;
+        case 'h': usage(stdout); return 0;
+        default:
+            if (!dfa_config_args_take(&args, ch, optarg)) {
+                usage(stderr);
+                return 2;
+            }
         }
     }
     dfa_error err = {0};
-    dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_redis *r = NULL;
     dfa_figures *f = NULL;
@@ -194,9 +193,9 @@ int main(int argc, char **argv)
     dfa_read_spec spec = {0};
     char label[64] = "";
     const dfa_unit *province = NULL, *orig = NULL;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) != DFA_OK)
-        goto fail;
+    dfa_config *cfg = dfa_config_startup("dfa-query", &args, environ, &core);
+    if (!cfg)
+        return 2;
     if (o.period) {
         if (dfa_period_parse(o.period, &spec.first, &spec.last, &err) != DFA_OK)
             goto fail;
@@ -240,6 +239,5 @@ done:
     dfa_redis_free(r);
     dfa_core_free(core);
     dfa_config_free(cfg);
-    free(sets);
     return rc;
 }

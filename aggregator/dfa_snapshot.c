@@ -277,12 +277,10 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"period", required_argument, 0, 'p'}, {"as-of", required_argument, 0, 'a'}, {"historic", no_argument, 0, 'H'},
         {"format", required_argument, 0, 'f'}, {"nightly", no_argument, 0, 'n'}, {"date", required_argument, 0, 'd'},
-        {"no-notices", no_argument, 0, 'N'}, {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *period = NULL, *as_of = NULL, *format = "json", *date = NULL, *config_file = NULL;
+        {"no-notices", no_argument, 0, 'N'}, DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *period = NULL, *as_of = NULL, *format = "json", *date = NULL;
     bool historic = false, is_nightly = false, notices = true;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    dfa_config_args args = {0};
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
@@ -293,24 +291,23 @@ int main(int argc, char **argv)
         case 'n': is_nightly = true; break;
         case 'd': date = optarg; break;
         case 'N': notices = false; break;
-        case 'c': config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
         case 'h':
             printf("usage: dfa-snapshot --period ID [--as-of YYYY-MM-DD] [--historic] [--format json|csv|md]\n"
                    "       dfa-snapshot --nightly [--date YYYY-MM-DD] [--no-notices]\n");
-            free(sets);
             return 0;
-        default: free(sets); return 2;
+        default:
+            if (!dfa_config_args_take(&args, ch, optarg))
+                return 2;
         }
     }
     dfa_error err = {0};
-    dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_redis *r = NULL;
     int rc = 2;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) != DFA_OK ||
-        dfa_redis_new(cfg, &r, &err) != DFA_OK)
+    dfa_config *cfg = dfa_config_startup("dfa-snapshot", &args, environ, &core);
+    if (!cfg)
+        return 2;
+    if (dfa_redis_new(cfg, &r, &err) != DFA_OK)
         goto out;
     dfa_log_init("dfa-snapshot", dfa_config_str(cfg, "log.level"));
     if (is_nightly) {
@@ -363,6 +360,5 @@ out:
     dfa_redis_free(r);
     dfa_core_free(core);
     dfa_config_free(cfg);
-    free(sets);
     return rc;
 }

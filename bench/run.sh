@@ -29,7 +29,10 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save '' \
   --logfile "$work/redis.log" & pids+=($!)
-"$bin/producers/dfa-broker" --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" & pids+=($!)
+# The embedded broker keeps 5 MB per partition (librdkafka's mock cluster): the
+# preloaded backlog needs enough partitions to be held whole until it is read.
+partitions=$(( N / 12000 > 6 ? N / 12000 : 6 ))
+"$bin/producers/dfa-broker" --set topic.partitions=$partitions --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$work/broker.addr" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker.addr") DFA_REDIS_PORT=$port DFA_CONSUMER_STATS_INTERVAL_S=1
 export DFA_LOG_LEVEL=debug   # consumers log each batch; the rates are measured between those lines
@@ -113,7 +116,7 @@ if [ "$BIG" -gt 0 ]; then
   redis-cli -p "$port" flushall >/dev/null
   "$bin/producers/dfa-loadgen" --count "$BIG" --seed 43 --years 2024-2026 --kafka 2>/dev/null
   "$bin/consumers/dfa-consumer" --set consumer.group=bench-big >/dev/null 2>"$work/big.log" & bc=$!; pids+=($bc)
-  consumer_rate "$((sent + BIG * 99 / 100))" "$work/big.log" >/dev/null
+  consumer_rate "$((sent + BIG * 99 / 100))" "$work/big.log" >/dev/null   # needs BIG within the broker's retention
   rss_big="$(awk '/VmHWM/ {print $2}' "/proc/$bc/status") kB after $(kv "$work/big.log" messages) events"
   kill -TERM "$bc"; wait "$bc" 2>/dev/null || true
 fi
@@ -128,7 +131,8 @@ cat >"$root/BENCHMARKS.md" <<MD
 
 Measured by \`bench/run.sh\` in one run on $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(date -u +%Y-%m-%d),
 with $N events from \`dfa-loadgen\` (2024–2026, 3% duplicates, 2% retractions, 5% late, 1% invalid), the
-embedded broker (\`dfa-broker\`, librdkafka's mock cluster, 3 brokers, 6 partitions) and \`redis-server\` with
+embedded broker (\`dfa-broker\`, librdkafka's mock cluster, 3 brokers, $partitions partitions so that the
+preloaded backlog fits its 5 MB-per-partition retention) and \`redis-server\` with
 AOF and \`appendfsync always\`, all on this machine. The broker, Redis, producers and consumers share the
 two cores, so every ratio below is of two figures from this same run.
 

@@ -415,12 +415,14 @@ static int print_stats(const dfa_config *cfg)
         dfa_redis_free(r);
         return 2;
     }
-    const char *keys_argv[] = {"KEYS", "dfa:consumer:*"};
-    size_t keys_len[] = {4, 14};
-    dfa_redis_cmd cmd = {2, keys_argv, keys_len};
-    redisReply *keys = NULL;
+    /* one SCAN page of up to 10000 keys: KEYS is denied to the pipeline's ACL user */
+    const char *keys_argv[] = {"SCAN", "0", "MATCH", "dfa:consumer:*", "COUNT", "10000"};
+    size_t keys_len[] = {4, 1, 5, 14, 5, 5};
+    dfa_redis_cmd cmd = {6, keys_argv, keys_len};
+    redisReply *page = NULL, *keys = NULL;
     int rc = 1;
-    if (dfa_redis_pipeline(r, &cmd, 1, &keys, &err) == DFA_OK && keys->type == REDIS_REPLY_ARRAY) {
+    if (dfa_redis_pipeline(r, &cmd, 1, &page, &err) == DFA_OK && page->type == REDIS_REPLY_ARRAY && page->elements == 2 &&
+        (keys = page->element[1])->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i < keys->elements; i++) {
             const char *get[] = {"HGET", keys->element[i]->str, "stats"};
             size_t len[] = {4, keys->element[i]->len, 5};
@@ -432,41 +434,34 @@ static int print_stats(const dfa_config *cfg)
         }
         rc = keys->elements ? 0 : 1;
     }
-    freeReplyObject(keys);
+    freeReplyObject(page);
     dfa_redis_free(r);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
-                                         {"stats", no_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *config_file = NULL;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    static const struct option opts[] = {DFA_CONFIG_LONG_OPTIONS, {"stats", no_argument, 0, 'S'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    dfa_config_args args = {0};
     bool stats_only = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
-        case 'c': config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
         case 'S': stats_only = true; break;
         case 'h':
             printf("usage: dfa-consumer [--config FILE] [--set key=value]... [--stats]\n"
                    "  consumes topic.events in consumer.group into Redis; --stats prints every live consumer's stats\n");
-            free(sets);
             return 0;
-        default: free(sets); return 2;
+        default:
+            if (!dfa_config_args_take(&args, ch, optarg))
+                return 2;
         }
     }
     dfa_error err = {0};
-    dfa_config *cfg = NULL;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK) {
-        fprintf(stderr, "dfa-consumer: %s\n", err.msg);
-        free(sets);
+    dfa_config *cfg = dfa_config_startup("dfa-consumer", &args, environ, NULL);
+    if (!cfg)
         return 2;
-    }
-    free(sets);
     dfa_log_init("dfa-consumer", dfa_config_str(cfg, "log.level"));
     if (stats_only) {
         int rc = print_stats(cfg);

@@ -39,25 +39,21 @@ static redisReply *run(dfa_redis *r, int argc, const char **argv, dfa_error *err
 
 int main(int argc, char **argv)
 {
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
-    const char *config_file = NULL;
-    static const struct option opts[] = {{"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'}, {0, 0, 0, 0}};
+    dfa_config_args args = {0};
+    static const struct option opts[] = {DFA_CONFIG_LONG_OPTIONS, {0, 0, 0, 0}};
     int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'c')
-            config_file = optarg;
-        else if (ch == 's')
-            sets[n_sets++] = optarg;
-        else
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+        if (!dfa_config_args_take(&args, ch, optarg))
             return 2;
-    }
     dfa_error err = {0};
-    dfa_config *cfg = NULL;
     dfa_redis *r = NULL;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK || dfa_redis_new(cfg, &r, &err) != DFA_OK ||
-        dfa_redis_connect(r, &err) != DFA_OK) {
+    dfa_config *cfg = dfa_config_startup("dfa-dump", &args, environ, NULL);
+    if (!cfg)
+        return 2;
+    if (dfa_redis_new(cfg, &r, &err) != DFA_OK || dfa_redis_connect(r, &err) != DFA_OK) {
         fprintf(stderr, "dfa-dump: %s\n", err.msg);
+        dfa_redis_free(r);
+        dfa_config_free(cfg);
         return 2;
     }
     line *lines = NULL;
@@ -100,7 +96,6 @@ int main(int argc, char **argv)
         free(lines[i].text);
     }
     free(lines);
-    free(sets);
     dfa_redis_free(r);
     dfa_config_free(cfg);
     return rc;

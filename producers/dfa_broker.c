@@ -89,35 +89,28 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"address-file", required_argument, 0, 'a'},
                                          {"control", required_argument, 0, 'C'},
-                                         {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *address_file = NULL, *config_file = NULL, *control_path = NULL;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+                                         DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *address_file = NULL, *control_path = NULL;
+    dfa_config_args args = {0};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': address_file = optarg; break;
         case 'C': control_path = optarg; break;
-        case 'c': config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
         case 'h':
             printf("usage: dfa-broker [--address-file FILE] [--control FIFO] [--config FILE] [--set key=value]...\n"
                    "  --control FIFO: lines \"push <api key> <count> <error code>\", \"down <id>\", \"up <id>\"\n"
                    "  broker.count brokers (3), topics topic.events, topic.deadletter and topic.rollups\n"
                    "  with topic.partitions partitions (6); prints the bootstrap address on stdout\n");
-            free(sets);
             return 0;
-        default: free(sets); return 2;
+        default:
+            if (!dfa_config_args_take(&args, c, optarg))
+                return 2;
         }
     }
-    dfa_error err = {0};
-    dfa_config *cfg = NULL;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK) {
-        fprintf(stderr, "dfa-broker: %s\n", err.msg);
-        free(sets);
+    dfa_config *cfg = dfa_config_startup("dfa-broker", &args, environ, NULL);
+    if (!cfg)
         return 2;
-    }
     dfa_log_init("dfa-broker", dfa_config_str(cfg, "log.level"));
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -146,8 +139,11 @@ int main(int argc, char **argv)
     }
     printf("%s\n", bootstrap);
     fflush(stdout);
-    dfa_log(DFA_LOG_INFO, "broker_ready", "bootstrap=%s brokers=%d partitions=%d topics=%s,%s,%s", bootstrap,
-            replication, partitions, topics[0], topics[1], topics[2]);
+    /* librdkafka 2.0's mock partitions keep 5 MB or 100,000 message sets and
+     * delete the oldest beyond that, like a Kafka topic with that retention */
+    dfa_log(DFA_LOG_INFO, "broker_ready",
+            "bootstrap=%s brokers=%d partitions=%d topics=%s,%s,%s retention_per_partition=5MB_or_100000_batches",
+            bootstrap, replication, partitions, topics[0], topics[1], topics[2]);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (control_path)
@@ -158,6 +154,5 @@ int main(int argc, char **argv)
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);
     dfa_config_free(cfg);
-    free(sets);
     return 0;
 }

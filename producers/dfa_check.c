@@ -200,34 +200,27 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"explain", no_argument, 0, 'e'}, {"json", no_argument, 0, 'j'},
                                          {"totals", no_argument, 0, 't'},
-                                         {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     check_run run = {0};
-    const char *config_file = NULL;
-    const char **sets = calloc((size_t)argc, sizeof *sets);
-    size_t n_sets = 0;
+    dfa_config_args args = {0};
     int c;
     while ((c = getopt_long(argc, argv, "ejtc:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e': run.explain = true; break;
         case 'j': run.json = true; break;
         case 't': run.totals = dfa_accum_new(1000000); break;
-        case 'c': config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
-        case 'h': usage(stdout); free(sets); return 0;
-        default: usage(stderr); free(sets); return 2;
+        case 'h': usage(stdout); return 0;
+        default:
+            if (!dfa_config_args_take(&args, c, optarg)) {
+                usage(stderr);
+                return 2;
+            }
         }
     }
-    dfa_error err = {0};
-    dfa_config *cfg = NULL;
     dfa_core *core = NULL;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) != DFA_OK) {
-        fprintf(stderr, "dfa-check: %s\n", err.msg);
-        dfa_config_free(cfg);
-        free(sets);
+    dfa_config *cfg = dfa_config_startup("dfa-check", &args, environ, &core);
+    if (!cfg)
         return 2;
-    }
     int status = 0;
     for (int i = optind; i < argc || (i == optind && i == argc); i++) {
         const char *name = i < argc ? argv[i] : "-";
@@ -250,6 +243,5 @@ int main(int argc, char **argv)
     dfa_accum_free(run.totals);
     dfa_core_free(core);
     dfa_config_free(cfg);
-    free(sets);
     return status ? status : (run.invalid ? 1 : 0);
 }

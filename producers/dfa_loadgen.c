@@ -30,7 +30,7 @@ typedef struct {
     int year_from, year_to;
     int pct_dup, pct_retract, pct_late, pct_old, pct_invalid;
     double rate;
-    const char *output, *truth, *config_file;
+    const char *output, *truth;
     bool to_kafka;
     long long truth_max_keys;
 } loadgen_opts;
@@ -241,12 +241,10 @@ int main(int argc, char **argv)
         {"old-names", required_argument, 0, 'o'}, {"invalid", required_argument, 0, 'i'},
         {"rate", required_argument, 0, 'R'},    {"output", required_argument, 0, 'O'},
         {"truth", required_argument, 0, 't'},   {"kafka", no_argument, 0, 'k'},
-        {"config", required_argument, 0, 'c'},  {"set", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        DFA_CONFIG_LONG_OPTIONS,                {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     loadgen_opts o = {.count = 10000, .seed = 1, .year_from = 2023, .year_to = 2026, .pct_dup = 3, .pct_retract = 2,
                       .pct_late = 5, .pct_old = 30, .pct_invalid = 1, .truth_max_keys = 20000000};
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    dfa_config_args args = {0};
     int ch;
     bool ok = true;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -264,32 +262,26 @@ int main(int argc, char **argv)
         case 'O': o.output = optarg; break;
         case 't': o.truth = optarg; break;
         case 'k': o.to_kafka = true; break;
-        case 'c': o.config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
-        case 'h': usage(stdout); free(sets); return 0;
-        default: ok = false;
+        case 'h': usage(stdout); return 0;
+        default: ok &= dfa_config_args_take(&args, ch, optarg);
         }
     }
     if (!ok || optind != argc || o.pct_dup + o.pct_retract + o.pct_invalid > 100) {
         usage(stderr);
-        free(sets);
         return 2;
     }
     dfa_error err = {0};
-    dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_loadgen_sink *sink = NULL;
     int rc = 2;
-    if (dfa_config_load(o.config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) != DFA_OK ||
-        dfa_loadgen_sink_open(cfg, o.to_kafka, o.output, &sink, &err) != DFA_OK) {
+    dfa_config *cfg = dfa_config_startup("dfa-loadgen", &args, environ, &core);
+    if (cfg && dfa_loadgen_sink_open(cfg, o.to_kafka, o.output, &sink, &err) != DFA_OK) {
         fprintf(stderr, "dfa-loadgen: %s\n", err.msg);
-    } else {
+    } else if (cfg) {
         dfa_log_init("dfa-loadgen", dfa_config_str(cfg, "log.level"));
         rc = run(core, &o, sink);
     }
     dfa_core_free(core);
     dfa_config_free(cfg);
-    free(sets);
     return rc;
 }

@@ -55,8 +55,9 @@ dfa_status dfa_loadgen_sink_open(const dfa_config *cfg, bool to_kafka, const cha
         *out = s;
         return DFA_OK;
     }
-    /* batch.size: librdkafka 2.0's mock cluster stalls a fetcher at a record
-     * batch of about 1 MB (docs/operations.md); smaller batches cost nothing here */
+    /* lz4: the embedded broker (librdkafka 2.0's mock cluster) keeps at most
+     * 5 MB per partition and drops the oldest beyond (docs/operations.md), so
+     * compressed batches let a larger backlog wait for the consumers */
     static const char *const defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "20"},
                                               {"compression.type", "lz4"}, {"batch.size", "262144"}};
     rd_kafka_conf_t *conf;

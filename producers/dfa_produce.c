@@ -119,34 +119,32 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"dry-run", no_argument, 0, 'n'}, {"timeout-ms", required_argument, 0, 't'},
-                                         {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                         DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     produce_run run = {.progress = isatty(STDERR_FILENO)};
-    const char *config_file = NULL;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    size_t n_sets = 0;
+    dfa_config_args args = {0};
     int timeout_ms = 60000, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n': run.dry_run = true; break;
         case 't': timeout_ms = atoi(optarg); break;
-        case 'c': config_file = optarg; break;
-        case 's': sets[n_sets++] = optarg; break;
-        case 'h': usage(stdout); free(sets); return 0;
-        default: usage(stderr); free(sets); return 2;
+        case 'h': usage(stdout); return 0;
+        default:
+            if (!dfa_config_args_take(&args, c, optarg)) {
+                usage(stderr);
+                return 2;
+            }
         }
     }
     dfa_error err = {0};
-    dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_producer *p = NULL;
-    if (dfa_config_load(config_file, environ, sets, n_sets, &cfg, &err) != DFA_OK ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) != DFA_OK ||
-        (!run.dry_run && dfa_producer_new(cfg, core, on_delivery, &run, &p, &err) != DFA_OK)) {
+    dfa_config *cfg = dfa_config_startup("dfa-produce", &args, environ, &core);
+    if (!cfg)
+        return 2;
+    if (!run.dry_run && dfa_producer_new(cfg, core, on_delivery, &run, &p, &err) != DFA_OK) {
         fprintf(stderr, "dfa-produce: %s\n", err.msg);
         dfa_core_free(core);
         dfa_config_free(cfg);
-        free(sets);
         return 2;
     }
     dfa_log_init("dfa-produce", dfa_config_str(cfg, "log.level"));
@@ -181,7 +179,6 @@ int main(int argc, char **argv)
                 failed, in_flight, FAILURES_LISTED);
     dfa_core_free(core);
     dfa_config_free(cfg);
-    free(sets);
     if (status)
         return status;
     bool all_acked = run.dry_run ? true : ok == read - rejected;

@@ -58,7 +58,7 @@ dfa_status dfa_producer_new(const dfa_config *cfg, const dfa_core *core, dfa_del
     p->core = core;
     p->on_delivery = on_delivery;
     p->ctx = ctx;
-    /* batch.size capped: see dfa_loadgen_sink.c */
+    /* lz4 and moderate batches: see dfa_loadgen_sink.c */
     static const char *const producer_defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"},
                                                        {"linger.ms", "5"}, {"compression.type", "lz4"},
                                                        {"batch.size", "262144"}};

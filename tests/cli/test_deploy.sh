@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Deployment: the compose files are valid, the timer fires at 00:30 Vietnam
+# time, cmake --install lays everything out, secrets refuse the command line,
+# and dfa-rebuild replays Kafka into a fresh Redis that equals the live one.
+source "$(dirname "$0")/lib.sh"
+
+# compose files, validated by docker-compose (no engine needed for `config`)
+mkdir -p "$WORK/compose/config/secrets"
+cp "$ROOT"/docker-compose*.yml "$ROOT/Dockerfile" "$WORK/compose/"
+cp "$ROOT/config/secrets.env.example" "$WORK/compose/config/secrets.env"
+cp "$ROOT/config/secrets/redis.acl.example" "$WORK/compose/config/secrets/redis.acl"
+check "docker-compose.yml is valid" bash -c "cd '$WORK/compose' && docker-compose -f docker-compose.yml config -q"
+check "the three-broker variant is valid" bash -c "cd '$WORK/compose' && docker-compose -f docker-compose.yml -f docker-compose.kafka3.yml config -q"
+(cd "$WORK/compose" && docker-compose -f docker-compose.yml -f docker-compose.kafka3.yml config) >"$WORK/merged.yml"
+check "the variant runs three brokers with replication 3" grep -q 'REPLICATION: "3"' "$WORK/merged.yml"
+check "Redis keeps AOF with fsync always" grep -q 'appendfsync' "$ROOT/docker-compose.yml"
+
+# the nightly timer: 00:30 in Asia/Ho_Chi_Minh is 17:30 UTC
+cal=$(grep OnCalendar "$ROOT/deploy/systemd/dfa-snapshot.timer" | cut -d= -f2)
+check "the timer fires at 17:30 UTC" bash -c "TZ=UTC systemd-analyze calendar '$cal' --iterations=1 | grep -q ' 17:30:00 UTC'"
+
+# cmake --install
+cmake --install "$BIN" --prefix "$WORK/inst" >/dev/null
+for f in bin/dfa-consumer bin/dfa-snapshot bin/dfa-query bin/dfa-produce bin/dfa-nightly-loop bin/dfa-rebuild \
+         etc/dfa/catalog.json etc/dfa/provinces.csv lib/systemd/system/dfa-consumer@.service \
+         lib/systemd/system/dfa-snapshot.timer include/dfa/dfa_producer.h; do
+  check "installed $f" test -e "$WORK/inst/$f"
+done
+
+# secrets never on the command line
+set +e
+"$BIN/producers/dfa-check" --set redis.password=x </dev/null 2>"$WORK/secret.err"; rc=$?
+set -e
+expect_eq "a password given as a flag is refused" "$rc" 2
+check "with the reason" grep -q 'redis.password is a secret: give it in the config file or as DFA_REDIS_PASSWORD' "$WORK/secret.err"
+
+# dfa-rebuild: replay into a fresh Redis and compare
+start_broker
+start_redis
+pipeline_env
+"$BIN/producers/dfa-loadgen" --count 3000 --seed 9 --kafka --truth "$WORK/truth.json" 2>/dev/null
+truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+start_consumer live
+check "the live pipeline converged" wait_converged "$WORK/want.tsv" 60
+live_port=$REDIS_PORT
+unset REDIS_PORT
+start_redis
+fresh_port=$REDIS_PORT
+export DFA_REDIS_PORT=$live_port
+check "dfa-rebuild: the rebuilt Redis equals the live one" "$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" --compare --timeout 120
+set +e
+"$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" 2>"$WORK/nonempty.err"; rc=$?
+set -e
+expect_eq "dfa-rebuild refuses a Redis that is not empty" "$rc" 2
+redis-cli -p "$live_port" hincrby 'dfa:{p:01}:c:M2025-01' 'delegations_out@01' 1 >/dev/null
+redis-cli -p "$fresh_port" flushall >/dev/null
+set +e
+"$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" --compare --timeout 120 2>"$WORK/diff.err"; rc=$?
+set -e
+expect_eq "a damaged live counter is found" "$rc" 1
+check "and shown" grep -q 'delegations_out@01' "$WORK/diff.err"
+finish
