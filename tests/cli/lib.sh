@@ -55,9 +55,10 @@ free_port() {
 
 start_redis() { # sets REDIS_PORT; AOF on, fsync always (docs/exactly-once.md)
   REDIS_PORT=${REDIS_PORT:-$(free_port)}
-  mkdir -p "$WORK/redis"
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --appendonly yes \
-    --appendfsync always --save '' --daemonize no --logfile "$WORK/redis/redis.log" &
+  local dir="$WORK/redis-$REDIS_PORT"   # its own files: a restart on this port finds them again
+  mkdir -p "$dir"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
+    --appendfsync always --save '' --daemonize no --logfile "$dir/redis.log" &
   REDIS_PID=$!
   PIDS+=("$REDIS_PID")
   local i

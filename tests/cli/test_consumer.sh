@@ -8,7 +8,7 @@ new_pipeline() { # a fresh broker (with a control FIFO) and a fresh Redis
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
-  rm -rf "$WORK/redis"
+  rm -rf "$WORK"/redis-*
   mkfifo "$WORK/control.$1"
   start_broker --control "$WORK/control.$1"
   unset REDIS_PORT

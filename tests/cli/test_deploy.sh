@@ -12,7 +12,8 @@ cp "$ROOT/config/secrets/redis.acl.example" "$WORK/compose/config/secrets/redis.
 check "docker-compose.yml is valid" bash -c "cd '$WORK/compose' && docker-compose -f docker-compose.yml config -q"
 check "the three-broker variant is valid" bash -c "cd '$WORK/compose' && docker-compose -f docker-compose.yml -f docker-compose.kafka3.yml config -q"
 (cd "$WORK/compose" && docker-compose -f docker-compose.yml -f docker-compose.kafka3.yml config) >"$WORK/merged.yml"
-check "the variant runs three brokers with replication 3" grep -q 'REPLICATION: "3"' "$WORK/merged.yml"
+check "the variant creates topics with replication 3" grep -q "REPLICATION: '3'" "$WORK/merged.yml"
+check "and runs a third broker" grep -q '^  kafka3:' "$WORK/merged.yml"
 check "Redis keeps AOF with fsync always" grep -q 'appendfsync' "$ROOT/docker-compose.yml"
 
 # the nightly timer: 00:30 in Asia/Ho_Chi_Minh is 17:30 UTC
