@@ -8,7 +8,6 @@
 #include "dfa_keys.h"
 
 #define MAX_UNITS 8
-#define MAX_KEYS_PER_PROVINCE 4096
 
 struct dfa_figures {
     dfa_accum *sums; /* row -> value */
@@ -375,8 +374,8 @@ static dfa_status read_registries(dfa_redis *r, province_read *ps, size_t n, con
 }
 
 /* Round trip 2: counters of the period and before it, distinct ids, gauges. */
-static dfa_status read_values(dfa_redis *r, const dfa_core *core, province_read *ps, size_t n, const dfa_read_spec *spec,
-                              cmd_list *l, dfa_error *err)
+static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n, const dfa_read_spec *spec, cmd_list *l,
+                              dfa_error *err)
 {
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
@@ -415,7 +414,6 @@ static dfa_status read_values(dfa_redis *r, const dfa_core *core, province_read 
         }
         p->n_cmds = l->n - p->first_cmd;
     }
-    (void)r;
     return ok ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
 }
 
@@ -500,7 +498,7 @@ dfa_status dfa_read_figures(dfa_redis *r, const dfa_core *core, const dfa_unit *
     cmd_list l = {0};
     dfa_status st = read_registries(r, ps, n, spec, &targets, err);
     if (st == DFA_OK)
-        st = read_values(r, core, ps, n, spec, &l, err);
+        st = read_values(core, ps, n, spec, &l, err);
     if (st == DFA_OK)
         st = run_cmds(r, &l, &rep, err);
     for (size_t i = 0; st == DFA_OK && i < n; i++) {

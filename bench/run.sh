@@ -105,7 +105,7 @@ say "11/11 event-to-visible latency at 10,000 events/s (fresh broker and Redis)"
 redis-cli -p "$port" flushall >/dev/null
 "$bin/producers/dfa-broker" --address-file "$work/broker2.addr" >/dev/null 2>>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$work/broker2.addr" ] && break; sleep 0.1; done
-head -200000 "$work/events.ndjson" | grep -v '"op":"retract"' >"$work/latency-load.ndjson" || true
+head -200000 "$work/events.ndjson" | grep -av '"op":"retract"' >"$work/latency-load.ndjson" || true
 DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/consumers/dfa-consumer" --set consumer.group=bench-lat \
   --set consumer.batch_ms=50 >/dev/null 2>"$work/lat-consumer.log" & lc=$!; pids+=($lc)
 grep -q 'partitions_assigned' <(timeout 30 tail -f "$work/lat-consumer.log") || true

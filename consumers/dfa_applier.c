@@ -1,6 +1,7 @@
 #include "dfa_applier.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,6 @@ static char *pool_alloc(dfa_applier *a, size_t n)
     return p;
 }
 
-#include <stdarg.h>
 static char *pool_printf(dfa_applier *a, const char *fmt, ...)
 {
     char buf[512];
