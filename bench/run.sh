@@ -175,5 +175,6 @@ Target: p99 ≤ 1 s at 10,000 events/s.
 \`dfa-snapshot --period Y2025\` (national year, 34 provinces, the same period of 2024, over the three years
 of data above): **$snap_s s**.
 MD
+cat "$root/bench/analysis.md" >>"$root/BENCHMARKS.md"
 say "wrote $root/BENCHMARKS.md"
 cat "$root/BENCHMARKS.md"
