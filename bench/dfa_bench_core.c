@@ -11,6 +11,7 @@
 #include "dfa_config.h"
 #include "dfa_core.h"
 #include "dfa_event.h"
+#include "dfa_ndjson.h"
 
 extern char **environ;
 
@@ -28,24 +29,10 @@ int main(int argc, char **argv)
         return 2;
     }
     int passes = argc > 2 ? atoi(argv[2]) : 3;
-    FILE *f = fopen(argv[1], "r");
-    if (!f)
+    char **lines;
+    size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
+    if (!n)
         return 2;
-    char **lines = NULL, *line = NULL;
-    size_t *lens = NULL, n = 0, cap = 0, lcap = 0;
-    ssize_t len;
-    while ((len = getline(&line, &lcap, f)) > 0) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            lines = realloc(lines, cap * sizeof *lines);
-            lens = realloc(lens, cap * sizeof *lens);
-        }
-        lens[n] = (size_t)len - (line[len - 1] == '\n');
-        lines[n] = strndup(line, lens[n]);
-        n++;
-    }
-    free(line);
-    fclose(f);
     dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_error err = {0};
@@ -88,9 +75,7 @@ int main(int argc, char **argv)
     printf("events=%zu passes=%d jansson_parse_per_s=%.0f parse_validate_per_s=%.0f parse_validate_deltas_per_s=%.0f "
            "valid_share=%.3f\n",
            n, passes, total / (t1 - t0), total / (t2 - t1), total / (t3 - t2), (double)valid / total);
-    for (size_t i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines), free(lens);
+    dfa_ndjson_free_lines(lines, lens, n);
     dfa_accum_free(acc);
     dfa_core_free(core);
     dfa_config_free(cfg);

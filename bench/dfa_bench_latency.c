@@ -13,6 +13,7 @@
 
 #include "dfa_config.h"
 #include "dfa_core.h"
+#include "dfa_ndjson.h"
 #include "dfa_producer.h"
 
 extern char **environ;
@@ -72,16 +73,8 @@ int main(int argc, char **argv)
     }
     double rate = atof(argv[2]), seconds = atof(argv[3]);
     redis_port = atoi(argv[4]);
-    FILE *f = fopen(argv[1], "r");
-    char **lines = NULL, *line = NULL;
-    size_t n = 0, cap = 0, lcap = 0;
-    ssize_t len;
-    while (f && (len = getline(&line, &lcap, f)) > 0) {
-        if (n == cap)
-            lines = realloc(lines, (cap = cap ? cap * 2 : 65536) * sizeof *lines);
-        lines[n++] = strndup(line, (size_t)len - (line[len - 1] == '\n'));
-    }
-    free(line);
+    char **lines;
+    size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
     dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_producer *p = NULL;
@@ -102,7 +95,7 @@ int main(int argc, char **argv)
             usleep(200);
             continue;
         }
-        dfa_producer_send_json(p, lines[sent % n], strlen(lines[sent % n]), sent, NULL);
+        dfa_producer_send_json(p, lines[sent % n], lens[sent % n], sent, NULL);
         sent++;
         if (now() >= next_probe && atomic_load(&n_probes) < MAX_PROBES) {
             int k = atomic_load(&n_probes);
@@ -132,5 +125,6 @@ int main(int argc, char **argv)
            seen ? lat[seen - 1] * 1000 : -1);
     dfa_producer_flush(p, 30000, NULL);
     dfa_producer_free(p);
+    dfa_ndjson_free_lines(lines, lens, n);
     return seen == k ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 
 #include "dfa_config.h"
 #include "dfa_core.h"
+#include "dfa_ndjson.h"
 #include "dfa_producer.h"
 
 extern char **environ;
@@ -33,18 +34,8 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return 2;
-    FILE *f = fopen(argv[1], "r");
-    char **lines = NULL, *line = NULL;
-    size_t n = 0, cap = 0, lcap = 0;
-    ssize_t len;
-    while (f && (len = getline(&line, &lcap, f)) > 0) {
-        if (n == cap)
-            lines = realloc(lines, (cap = cap ? cap * 2 : 65536) * sizeof *lines);
-        lines[n++] = strndup(line, (size_t)len - (line[len - 1] == '\n'));
-    }
-    free(line);
-    if (f)
-        fclose(f);
+    char **lines;
+    size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
     dfa_config *cfg = NULL;
     dfa_core *core = NULL;
     dfa_producer *p = NULL;
@@ -58,15 +49,13 @@ int main(int argc, char **argv)
     double t0 = now();
     long long refused = 0;
     for (size_t i = 0; i < n; i++)
-        refused += dfa_producer_send_json(p, lines[i], strlen(lines[i]), i, NULL) != DFA_OK;
+        refused += dfa_producer_send_json(p, lines[i], lens[i], i, NULL) != DFA_OK;
     dfa_producer_flush(p, 120000, &err);
     double secs = now() - t0;
     printf("lines=%zu delivered=%lld refused=%lld failed=%lld seconds=%.2f c_api_per_s=%.0f\n", n,
            (long long)atomic_load(&delivered), refused, (long long)atomic_load(&failed), secs, (double)n / secs);
     dfa_producer_free(p);
-    for (size_t i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
+    dfa_ndjson_free_lines(lines, lens, n);
     dfa_core_free(core);
     dfa_config_free(cfg);
     return 0;

@@ -13,6 +13,7 @@
 #include "dfa_accum.h"
 #include "dfa_delta.h"
 #include "dfa_event.h"
+#include "dfa_ndjson.h"
 
 extern char **environ;
 
@@ -125,32 +126,22 @@ static void report_line(check_run *run, const char *name, size_t lineno, const d
 
 static int compare_names(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-static bool blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return false;
-    return true;
-}
-
 static int check_stream(const dfa_core *core, check_run *run, FILE *in, const char *name)
 {
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        size_t len = (size_t)n;
-        if (len && line[len - 1] == '\n')
-            len--;
-        if (blank(line, len))
-            continue;
+    dfa_ndjson r;
+    dfa_ndjson_init(&r, in);
+    const char *line;
+    size_t len;
+    while (dfa_ndjson_next(&r, &line, &len)) {
+        size_t lineno = r.lineno;
         run->lines++;
         dfa_event *ev = NULL;
         dfa_error err = {0};
         if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK && run->totals &&
             dfa_accum_add_event(run->totals, ev, &err) != DFA_OK) {
             fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", name, lineno, err.msg);
+            dfa_event_free(ev);
+            dfa_ndjson_free(&r);
             return -1;
         }
         if (ev)
@@ -160,7 +151,7 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
         report_line(run, name, lineno, ev, &err);
         dfa_event_free(ev);
     }
-    free(line);
+    dfa_ndjson_free(&r);
     return ferror(in) ? -1 : 0;
 }
 

@@ -151,6 +151,17 @@ static const char *province_text(dfa_gen *g, dfa_date on, char *buf, size_t cap)
     return buf;
 }
 
+/* Writes ev compactly into out and releases it; 0 if it does not fit. */
+static size_t dump_into(json_t *ev, char *out, size_t cap)
+{
+    size_t n = json_dumpb(ev, out, cap, JSON_COMPACT);
+    json_decref(ev);
+    if (n >= cap)
+        return 0;
+    out[n] = '\0';
+    return n;
+}
+
 size_t dfa_gen_event(dfa_gen *g, const char *event_id, char *out, size_t cap)
 {
     int64_t first = dfa_date_to_days((dfa_date){g->opt.year_from, 1, 1});
@@ -181,12 +192,7 @@ size_t dfa_gen_event_on(dfa_gen *g, const char *event_id, dfa_date day, char *ou
                            event_data(g, t, day.year));
     if (dfa_gen_below(g, 20) == 0)
         json_object_set_new(ev, "estimate", json_true());
-    size_t n = json_dumpb(ev, out, cap, JSON_COMPACT);
-    json_decref(ev);
-    if (n >= cap)
-        return 0;
-    out[n] = '\0';
-    return n;
+    return dump_into(ev, out, cap);
 }
 
 size_t dfa_gen_retraction(const char *original, const char *event_id, char *out, size_t cap)
@@ -197,12 +203,7 @@ size_t dfa_gen_retraction(const char *original, const char *event_id, char *out,
     json_object_set_new(ev, "ref", json_string(json_string_value(json_object_get(ev, "event_id"))));
     json_object_set_new(ev, "event_id", json_string(event_id));
     json_object_set_new(ev, "op", json_string("retract"));
-    size_t n = json_dumpb(ev, out, cap, JSON_COMPACT);
-    json_decref(ev);
-    if (n >= cap)
-        return 0;
-    out[n] = '\0';
-    return n;
+    return dump_into(ev, out, cap);
 }
 
 size_t dfa_gen_invalid(dfa_gen *g, const char *event_id, char *out, size_t cap)

@@ -15,6 +15,7 @@
 #include "dfa_core.h"
 #include "dfa_event.h"
 #include "dfa_log.h"
+#include "dfa_ndjson.h"
 #include "dfa_producer.h"
 
 extern char **environ;
@@ -61,28 +62,15 @@ static void show_progress(produce_run *run, double started, bool final)
             secs > 0 ? (double)atomic_load(&run->read) / secs : 0.0, final ? "\n" : "");
 }
 
-static bool blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return false;
-    return true;
-}
-
 static void produce_stream(const dfa_core *core, dfa_producer *p, produce_run *run, FILE *in, const char *name)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    unsigned long long lineno = 0;
+    dfa_ndjson r;
+    dfa_ndjson_init(&r, in);
+    const char *line;
+    size_t len;
     double started = now_seconds(), last_shown = 0;
-    while (!interrupted && (n = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        size_t len = (size_t)n;
-        if (len && line[len - 1] == '\n')
-            len--;
-        if (blank(line, len))
-            continue;
+    while (!interrupted && dfa_ndjson_next(&r, &line, &len)) {
+        unsigned long long lineno = r.lineno;
         atomic_fetch_add(&run->read, 1);
         dfa_error err = {0};
         dfa_status st;
@@ -102,7 +90,7 @@ static void produce_stream(const dfa_core *core, dfa_producer *p, produce_run *r
             last_shown = now_seconds();
         }
     }
-    free(line);
+    dfa_ndjson_free(&r);
     if (run->progress)
         show_progress(run, started, true);
 }

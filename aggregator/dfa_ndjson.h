@@ -1,0 +1,30 @@
+/* dfa_ndjson: reading NDJSON input one event per line, as every program that
+ * takes events from files does: the newline (and a CR before it) stripped,
+ * blank lines skipped, line numbers counted from 1. */
+#ifndef DFA_NDJSON_H
+#define DFA_NDJSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+    FILE *in;      /* borrowed */
+    char *buf;     /* owned; freed by dfa_ndjson_free */
+    size_t cap;
+    size_t lineno; /* of the line last returned */
+} dfa_ndjson;
+
+void dfa_ndjson_init(dfa_ndjson *r, FILE *in);
+/* The next non-blank line; false at the end of input or on a read error
+ * (ferror(r->in) tells which). *line stays valid until the next call. */
+bool dfa_ndjson_next(dfa_ndjson *r, const char **line, size_t *len);
+void dfa_ndjson_free(dfa_ndjson *r);
+
+/* Every non-blank line of a file, for benchmarks that replay it from memory.
+ * *lines (each NUL-terminated) and the array belong to the caller
+ * (dfa_ndjson_free_lines). Returns the count; 0 if the file cannot be read. */
+size_t dfa_ndjson_read_all(const char *path, char ***lines, size_t **lens);
+void dfa_ndjson_free_lines(char **lines, size_t *lens, size_t n);
+
+#endif
