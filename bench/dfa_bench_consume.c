@@ -5,17 +5,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "dfa_clock.h"
 #include "dfa_config.h"
 #include "dfa_kafka.h"
 
 extern char **environ;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -26,7 +20,10 @@ int main(int argc, char **argv)
     snprintf(group, sizeof group, "bench-raw-%ld", (long)time(NULL));
     const char *const defaults[][2] = {{"group.id", group}, {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"}};
     rd_kafka_conf_t *conf;
-    if (dfa_config_load(NULL, environ, NULL, 0, &cfg, &err) || dfa_kafka_conf(cfg, defaults, 3, &conf, &err)) {
+    dfa_config_args args = {0};
+    if (!(cfg = dfa_config_startup(argv[0], &args, environ, NULL)))
+        return 2;
+    if (dfa_kafka_conf(cfg, defaults, 3, &conf, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
@@ -50,12 +47,12 @@ int main(int argc, char **argv)
         idle = 0;
         if (!m->err) {
             if (got++ == 0)
-                start = now();
+                start = dfa_clock_seconds();
             bytes += m->len;
         }
         rd_kafka_message_destroy(m);
     }
-    double secs = now() - start;
+    double secs = dfa_clock_seconds() - start;
     printf("messages=%lld seconds=%.2f raw_consume_per_s=%.0f mb_per_s=%.1f\n", got, secs, (double)got / secs,
            (double)bytes / secs / 1e6);
     rd_kafka_consumer_close(rk);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dfa_clock.h"
 #include "dfa_accum.h"
 #include "dfa_config.h"
 #include "dfa_core.h"
@@ -14,13 +15,6 @@
 #include "dfa_ndjson.h"
 
 extern char **environ;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {
@@ -33,21 +27,18 @@ int main(int argc, char **argv)
     size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
     if (!n)
         return 2;
-    dfa_config *cfg = NULL;
+    dfa_config_args args = {0};
     dfa_core *core = NULL;
-    dfa_error err = {0};
-    if (dfa_config_load(NULL, environ, NULL, 0, &cfg, &err) ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
+    dfa_config *cfg = dfa_config_startup(argv[0], &args, environ, &core);
+    if (!cfg)
         return 2;
-    }
-    double t0 = now();
+    double t0 = dfa_clock_seconds();
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < n; i++) {
             json_error_t je;
             json_decref(json_loadb(lines[i], lens[i], JSON_REJECT_DUPLICATES, &je));
         }
-    double t1 = now();
+    double t1 = dfa_clock_seconds();
     size_t valid = 0;
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < n; i++) {
@@ -56,7 +47,7 @@ int main(int argc, char **argv)
                 valid++;
             dfa_event_free(ev);
         }
-    double t2 = now();
+    double t2 = dfa_clock_seconds();
     dfa_accum *acc = dfa_accum_new(2000000);
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < n; i++) {
@@ -70,7 +61,7 @@ int main(int argc, char **argv)
             if ((i + 1) % 5000 == 0)
                 dfa_accum_clear(acc); /* batches as the consumer makes them */
         }
-    double t3 = now();
+    double t3 = dfa_clock_seconds();
     double total = (double)n * passes;
     printf("events=%zu passes=%d jansson_parse_per_s=%.0f parse_validate_per_s=%.0f parse_validate_deltas_per_s=%.0f "
            "valid_share=%.3f\n",

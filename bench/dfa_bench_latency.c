@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dfa_clock.h"
 #include "dfa_config.h"
 #include "dfa_core.h"
 #include "dfa_ndjson.h"
@@ -25,13 +26,6 @@ static atomic_int n_probes;
 static atomic_bool done;
 static int redis_port;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *watch(void *arg)
 {
     (void)arg;
@@ -44,12 +38,12 @@ static void *watch(void *arg)
                 continue;
             redisReply *r = redisCommand(c, "HEXISTS " PROBE_KEY " probe-%d", i);
             if (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-                seen_at[i] = now();
+                seen_at[i] = dfa_clock_seconds();
             freeReplyObject(r);
         }
         while (next < n && seen_at[next] > 0)
             next++;
-        if (atomic_load(&done) && now() - sent_at[n ? n - 1 : 0] > 30)
+        if (atomic_load(&done) && dfa_clock_seconds() - sent_at[n ? n - 1 : 0] > 30)
             break;
         usleep(1000);
     }
@@ -75,29 +69,32 @@ int main(int argc, char **argv)
     redis_port = atoi(argv[4]);
     char **lines;
     size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
-    dfa_config *cfg = NULL;
+    if (!n)
+        return 2;
+    dfa_config_args args = {0};
     dfa_core *core = NULL;
+    dfa_config *cfg = dfa_config_startup(argv[0], &args, environ, &core);
+    if (!cfg)
+        return 2;
     dfa_producer *p = NULL;
     dfa_error err = {0};
-    if (!n || dfa_config_load(NULL, environ, NULL, 0, &cfg, &err) ||
-        dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &core, &err) ||
-        dfa_producer_new(cfg, core, ignore, NULL, &p, &err)) {
+    if (dfa_producer_new(cfg, core, ignore, NULL, &p, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 2;
     }
     pthread_t watcher;
     pthread_create(&watcher, NULL, watch, NULL);
-    double start = now(), next_probe = start;
+    double start = dfa_clock_seconds(), next_probe = start;
     size_t sent = 0;
-    while (now() - start < seconds) {
+    while (dfa_clock_seconds() - start < seconds) {
         double due = start + (double)sent / rate;
-        if (now() < due) {
+        if (dfa_clock_seconds() < due) {
             usleep(200);
             continue;
         }
         dfa_producer_send_json(p, lines[sent % n], lens[sent % n], sent, NULL);
         sent++;
-        if (now() >= next_probe && atomic_load(&n_probes) < MAX_PROBES) {
+        if (dfa_clock_seconds() >= next_probe && atomic_load(&n_probes) < MAX_PROBES) {
             int k = atomic_load(&n_probes);
             char probe[512];
             snprintf(probe, sizeof probe,
@@ -105,13 +102,13 @@ int main(int argc, char **argv)
                      "\"province\":\"01\",\"reporter\":\"other\",\"schema_version\":1,\"data\":{\"donor_id\":\"probe-%d\","
                      "\"sector\":\"health\",\"amount\":{\"amount\":1,\"currency\":\"VND\"}}}",
                      k, (long)start, k);
-            sent_at[k] = now();
+            sent_at[k] = dfa_clock_seconds();
             dfa_producer_send_json(p, probe, strlen(probe), 0, NULL);
             atomic_store(&n_probes, k + 1);
             next_probe += 0.05;
         }
     }
-    double elapsed = now() - start;
+    double elapsed = dfa_clock_seconds() - start;
     atomic_store(&done, true);
     pthread_join(watcher, NULL);
     int k = atomic_load(&n_probes), seen = 0;

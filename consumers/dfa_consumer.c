@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dfa_clock.h"
 #include "dfa_applier.h"
 #include "dfa_config.h"
 #include "dfa_core.h"
@@ -45,18 +46,12 @@ typedef struct {
     size_t n_pending, cap_pending;
     dfa_batch_item *items;
     const char **codes; /* error code per item, for dead letters */
+    size_t n_parsed;    /* pending[0..n_parsed) have their item (and event) already */
     size_t batch_events;
     int batch_ms, stats_interval_s;
     consumer_stats stats, last_stats;
     double last_stats_at;
 } consumer;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool append_pending(consumer *c, rd_kafka_message_t *m)
 {
@@ -102,14 +97,6 @@ static void commit_prefix(consumer *c, size_t n)
     rd_kafka_topic_partition_list_destroy(list);
 }
 
-static void release_prefix(consumer *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        rd_kafka_message_destroy(c->pending[i]);
-    memmove(c->pending, c->pending + n, (c->n_pending - n) * sizeof *c->pending);
-    c->n_pending -= n;
-}
-
 static void free_events(consumer *c, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -118,10 +105,25 @@ static void free_events(consumer *c, size_t n)
     }
 }
 
-/* Validates every pending message into c->items. */
+/* Drops the first n pending messages (applied and committed) with their
+ * items; the rest keep theirs, so a cut batch is not parsed twice. */
+static void release_prefix(consumer *c, size_t n)
+{
+    free_events(c, n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_message_destroy(c->pending[i]);
+    size_t rest = c->n_pending - n;
+    memmove(c->pending, c->pending + n, rest * sizeof *c->pending);
+    memmove(c->items, c->items + n, rest * sizeof *c->items);
+    memmove(c->codes, c->codes + n, rest * sizeof *c->codes);
+    c->n_pending -= n;
+    c->n_parsed -= n;
+}
+
+/* Validates the pending messages not validated yet into c->items. */
 static void parse_pending(consumer *c)
 {
-    for (size_t i = 0; i < c->n_pending; i++) {
+    for (size_t i = c->n_parsed; i < c->n_pending; i++) {
         rd_kafka_message_t *m = c->pending[i];
         dfa_batch_item *it = &c->items[i];
         dfa_error e = {0};
@@ -135,6 +137,7 @@ static void parse_pending(consumer *c)
             c->codes[i] = "retraction_mismatch"; /* the only way a valid event is dead-lettered */
         }
     }
+    c->n_parsed = c->n_pending;
 }
 
 /* Applies the pending batch (in prefixes when it is large), dead-letters,
@@ -152,8 +155,7 @@ static dfa_status flush_pending(consumer *c, dfa_error *err)
         if (st == DFA_OK)
             st = dfa_deadletter_flush(c->dlq, 30000, err);
         if (st != DFA_OK) {
-            free_events(c, c->n_pending);
-            c->stats.redis_failures++;
+            c->stats.redis_failures++; /* the batch stays parsed for the retry */
             return st;
         }
         for (size_t i = 0; i < done; i++)
@@ -162,7 +164,6 @@ static dfa_status flush_pending(consumer *c, dfa_error *err)
         c->stats.batches++;
         dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
                 (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
-        free_events(c, c->n_pending);
         commit_prefix(c, done);
         release_prefix(c, done);
     }
@@ -173,6 +174,8 @@ static dfa_status flush_pending(consumer *c, dfa_error *err)
  * messages (uncommitted, so their new owner reads them again). */
 static void drop_revoked(consumer *c, const rd_kafka_topic_partition_list_t *parts)
 {
+    free_events(c, c->n_parsed); /* rare: the survivors are simply parsed again */
+    c->n_parsed = 0;
     size_t kept = 0;
     for (size_t i = 0; i < c->n_pending; i++) {
         rd_kafka_message_t *m = c->pending[i];
@@ -246,7 +249,7 @@ static void format_lag(consumer *c, char *out, size_t cap)
 /* One stats line on stderr, and the same figures in Redis for dfa-consumer --stats. */
 static void report_stats(consumer *c, bool force)
 {
-    double now = now_s();
+    double now = dfa_clock_seconds();
     if (!force && (c->stats_interval_s == 0 || now - c->last_stats_at < c->stats_interval_s))
         return;
     double secs = now - c->last_stats_at;
@@ -344,15 +347,15 @@ static void run(consumer *c)
     while (!stop_requested) {
         int wait_ms = 100;
         if (c->n_pending) {
-            double left = c->batch_ms / 1000.0 - (now_s() - batch_started);
+            double left = c->batch_ms / 1000.0 - (dfa_clock_seconds() - batch_started);
             wait_ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
         }
         size_t before = c->n_pending;
         take_message(c, rd_kafka_consumer_poll(c->rk, wait_ms));
         if (before == 0 && c->n_pending > 0)
-            batch_started = now_s();
+            batch_started = dfa_clock_seconds();
         bool full = c->n_pending >= c->batch_events;
-        bool due = c->n_pending > 0 && now_s() - batch_started >= c->batch_ms / 1000.0;
+        bool due = c->n_pending > 0 && dfa_clock_seconds() - batch_started >= c->batch_ms / 1000.0;
         if (full || due) {
             dfa_error err = {0};
             if (flush_pending(c, &err) != DFA_OK)
@@ -361,9 +364,9 @@ static void run(consumer *c)
         report_stats(c, false);
     }
     /* SIGTERM: finish the batch in hand, within a bound */
-    double deadline = now_s() + 20;
+    double deadline = dfa_clock_seconds() + 20;
     dfa_error err = {0};
-    while (c->n_pending && now_s() < deadline && flush_pending(c, &err) != DFA_OK)
+    while (c->n_pending && dfa_clock_seconds() < deadline && flush_pending(c, &err) != DFA_OK)
         usleep(200000);
     if (c->n_pending)
         dfa_log(DFA_LOG_WARN, "shutdown_unflushed", "pending=%zu error=\"%s\"", c->n_pending, err.msg);
@@ -471,7 +474,7 @@ int main(int argc, char **argv)
     consumer c = {.batch_events = (size_t)dfa_config_int(cfg, "consumer.batch_events"),
                   .batch_ms = (int)dfa_config_int(cfg, "consumer.batch_ms"),
                   .stats_interval_s = (int)dfa_config_int(cfg, "consumer.stats_interval_s"),
-                  .last_stats_at = now_s()};
+                  .last_stats_at = dfa_clock_seconds()};
     int rc = 0;
     if (dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &c.core, &err) != DFA_OK ||
         dfa_redis_new(cfg, &c.redis, &err) != DFA_OK || dfa_redis_connect(c.redis, &err) != DFA_OK ||
@@ -491,6 +494,7 @@ int main(int argc, char **argv)
     }
     if (c.rk)
         rd_kafka_destroy(c.rk);
+    free_events(&c, c.n_parsed);
     for (size_t i = 0; i < c.n_pending; i++)
         rd_kafka_message_destroy(c.pending[i]);
     free(c.pending);

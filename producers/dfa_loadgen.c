@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dfa_accum.h"
+#include "dfa_clock.h"
 #include "dfa_config.h"
 #include "dfa_delta.h"
 #include "dfa_event.h"
@@ -112,13 +113,11 @@ static int write_truth(const char *path, const dfa_accum *truth, const loadgen_c
 }
 
 /* Paces output to opts->rate lines per second. */
-static void pace(const loadgen_opts *o, long long written, const struct timespec *start)
+static void pace(const loadgen_opts *o, long long written, double start)
 {
     if (o->rate <= 0)
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double elapsed = (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+    double elapsed = dfa_clock_seconds() - start;
     double due = (double)written / o->rate;
     if (due > elapsed)
         usleep((useconds_t)((due - elapsed) * 1e6));
@@ -184,8 +183,7 @@ static int run(const dfa_core *core, const loadgen_opts *o, dfa_loadgen_sink *si
     loadgen_counts c = {0};
     long long ring_n = 0;
     char line[LINE_MAX_BYTES];
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    double start = dfa_clock_seconds();
     int rc = 0;
     for (long long i = 0; i < o->count && rc == 0; i++) {
         bool late;
@@ -216,7 +214,7 @@ static int run(const dfa_core *core, const loadgen_opts *o, dfa_loadgen_sink *si
         c.lines++;
         if (dfa_loadgen_sink_write(sink, line, strlen(line)) != 0)
             rc = 1;
-        pace(o, c.lines, &start);
+        pace(o, c.lines, start);
     }
     if (dfa_loadgen_sink_close(sink) != 0)
         rc = rc ? rc : 1;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dfa_clock.h"
 #include "dfa_config.h"
 #include "dfa_core.h"
 #include "dfa_event.h"
@@ -46,16 +47,9 @@ static void on_delivery(void *ctx, const char *event_id, uint64_t line, const ch
             dfa_log_quote(error, q, sizeof q));
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void show_progress(produce_run *run, double started, bool final)
 {
-    double secs = now_seconds() - started;
+    double secs = dfa_clock_seconds() - started;
     fprintf(stderr, "\r  read %llu  sent %llu  rejected %llu  failed %llu  (%.0f/s)%s",
             (unsigned long long)atomic_load(&run->read), (unsigned long long)atomic_load(&run->sent_ok),
             (unsigned long long)atomic_load(&run->rejected), (unsigned long long)atomic_load(&run->failed),
@@ -68,7 +62,7 @@ static void produce_stream(const dfa_core *core, dfa_producer *p, produce_run *r
     dfa_ndjson_init(&r, in);
     const char *line;
     size_t len;
-    double started = now_seconds(), last_shown = 0;
+    double started = dfa_clock_seconds(), last_shown = 0;
     while (!interrupted && dfa_ndjson_next(&r, &line, &len)) {
         unsigned long long lineno = r.lineno;
         atomic_fetch_add(&run->read, 1);
@@ -85,9 +79,9 @@ static void produce_stream(const dfa_core *core, dfa_producer *p, produce_run *r
             atomic_fetch_add(&run->rejected, 1);
             printf("%s:%llu: invalid (%s): %s\n", name, lineno, dfa_status_name(err.code), err.msg);
         }
-        if (run->progress && now_seconds() - last_shown > 0.5) {
+        if (run->progress && dfa_clock_seconds() - last_shown > 0.5) {
             show_progress(run, started, false);
-            last_shown = now_seconds();
+            last_shown = dfa_clock_seconds();
         }
     }
     dfa_ndjson_free(&r);

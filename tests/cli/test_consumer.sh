@@ -23,8 +23,12 @@ scenario "clean run"
 new_pipeline clean
 "$BIN/producers/dfa-loadgen" --count 4000 --seed 101 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
-start_consumer clean
+# max_keys 500: almost every batch is cut where its counters would pass the bound,
+# so the cut path (apply a prefix, keep the parsed rest) carries the whole run
+start_consumer clean --set consumer.max_keys=500
 check "clean: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 60
+check "clean: batches were cut by consumer.max_keys" \
+  python3 -c 'import re,sys; a=[float(x) for x in re.findall(r"avg_batch=([0-9.]+)", open(sys.argv[1]).read()) if float(x) > 0]; sys.exit(0 if a and max(a) < 200 else 1)' "$WORK/clean.log"
 invalid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid"])' "$WORK/truth.json")
 check "clean: the dead-letter topic fills up" wait_topic_count dfa.events.dlq "$invalid" 30
 expect_eq "clean: dead-lettered = invalid lines, no more" "$(topic_count dfa.events.dlq)" "$invalid"
