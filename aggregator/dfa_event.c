@@ -373,16 +373,22 @@ const dfa_unit *dfa_event_original_unit(const dfa_event *ev) { return ev->origin
 const dfa_catalog *dfa_event_catalog(const dfa_event *ev) { return ev->catalog; }
 const struct json_t *dfa_event_data(const dfa_event *ev) { return ev->data; }
 
+/* FNV-1a over the bytes jansson writes, without building the string. */
+static int hash_bytes(const char *buf, size_t size, void *data)
+{
+    uint64_t h = *(uint64_t *)data;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
+    *(uint64_t *)data = h;
+    return 0;
+}
+
 void dfa_event_fingerprint(const dfa_event *ev, char out[17])
 {
     char head[160];
-    snprintf(head, sizeof head, "%s|%s|%lld|", ev->type->name, ev->original->unit_id, (long long)ev->at.utc_seconds);
-    char *data = json_dumps(ev->data, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)head; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    for (const unsigned char *p = (const unsigned char *)(data ? data : ""); *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    free(data);
+    int n = snprintf(head, sizeof head, "%s|%s|%lld|", ev->type->name, ev->original->unit_id, (long long)ev->at.utc_seconds);
+    uint64_t h = 1469598103934665603ULL;
+    hash_bytes(head, n > 0 && (size_t)n < sizeof head ? (size_t)n : strlen(head), &h);
+    json_dump_callback(ev->data, hash_bytes, &h, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }

@@ -1,8 +1,7 @@
 /* dfa_keys: the Redis key layout (docs/redis-layout.md).
  *
  * Every key of one province carries the hash tag {p:CC} of today's unit, so a
- * Redis Cluster keeps a province in one slot and one script can update it
- * atomically. Keys and fields are assembled only from validated values
+ * province's keys share one slot should they ever be spread over a cluster. Keys and fields are assembled only from validated values
  * (catalog names, ISO codes, period ids, unit ids), none of which can contain
  * the separators ':', '|', '=', '@', '{' or '}'. Distinct ids and gauge
  * fields hold event-supplied ids ([A-Za-z0-9._:-]) but only as hash fields,

@@ -1,5 +1,5 @@
-/* dfa_redis: the consumer's connection to Redis: connect with AUTH, load the
- * apply script, send pipelines, and come back after an outage.
+/* dfa_redis: the consumer's connection to Redis: connect with AUTH, send
+ * pipelines, and come back after an outage.
  *
  * Any connection error closes the context; the next call reconnects, with a
  * backoff that grows to a few seconds, so a daemon rides out a Redis restart
@@ -36,13 +36,22 @@ dfa_status dfa_redis_connect(dfa_redis *r, dfa_error *err);
  * error reply to one command is not a connection error. */
 dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, redisReply **replies, dfa_error *err);
 
-/* Drops the connection so the next call reconnects (and reloads the script). */
+/* The two halves of a pipeline, for a caller with work to do while Redis
+ * runs the commands: send writes them all; receive reads exactly n replies
+ * (the caller frees them). Either fails like dfa_redis_pipeline. */
+dfa_status dfa_redis_send(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err);
+dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err);
+
+/* Drops the connection so the next call reconnects. */
 void dfa_redis_reset(dfa_redis *r);
 
-/* SHA1 of the loaded apply script (loaded again after each reconnect). */
-const char *dfa_redis_apply_sha(const dfa_redis *r);
-/* The apply script's source, for EVAL after a NOSCRIPT reply. */
-const char *dfa_redis_apply_source(void);
+/* Which connection is open: a new number after each reconnect, 0 when none.
+ * A WATCH holds only on the connection that sent it. */
+uint64_t dfa_redis_connection_id(const dfa_redis *r);
+
+/* The Lua source that forgets ids older than the dedupe window (KEYS: seen,
+ * fp; ARGV: cutoff_ms), for EVAL inside the batch's transaction. */
+const char *dfa_redis_expire_source(void);
 
 uint64_t dfa_redis_round_trips(const dfa_redis *r);
 

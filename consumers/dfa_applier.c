@@ -56,8 +56,7 @@ typedef struct {
     size_t n_items;
     marker *markers;
     size_t n_markers;
-    arg_list members, prints, deltas, months, gauges;
-    size_t n_keys; /* keys in deltas */
+    arg_list members, prints, months, gauges;
     int first_reply; /* index of its first phase-1 reply */
     int n_replies;
 } province_work;
@@ -70,6 +69,15 @@ struct dfa_applier {
     dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
     int64_t dedupe_ms;
     pool_chunk *pool;
+    uint64_t watched_on; /* connection that sent this round's WATCH */
+    /* the batch between begin and finish */
+    bool in_flight;
+    const char *topic;
+    size_t cut;    /* items[0..cut) are this batch */
+    int round;     /* read-decide-write attempts so far */
+    size_t n_sent; /* commands whose replies are owed */
+    dfa_applier_hook before_send;
+    void *before_send_ctx;
     province_work work[MAX_PROVINCES];
     lookup *lookups;
     size_t cap_lookups;
@@ -104,6 +112,27 @@ static char *pool_printf(dfa_applier *a, const char *fmt, ...)
     char *p = pool_alloc(a, (size_t)n + 1);
     if (p)
         memcpy(p, buf, (size_t)n + 1);
+    return p;
+}
+
+static char *pool_copy(dfa_applier *a, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = pool_alloc(a, n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* "!<id>": the member that marks id as retracted. */
+static char *pool_bang(dfa_applier *a, const char *id)
+{
+    size_t n = strlen(id) + 1;
+    char *p = pool_alloc(a, n + 1);
+    if (p) {
+        p[0] = '!';
+        memcpy(p + 1, id, n);
+    }
     return p;
 }
 
@@ -177,7 +206,6 @@ static void reset_work(dfa_applier *a)
         free(w->markers);
         args_free(&w->members);
         args_free(&w->prints);
-        args_free(&w->deltas);
         args_free(&w->months);
         args_free(&w->gauges);
         memset(w, 0, sizeof *w);
@@ -273,13 +301,18 @@ static char *marker_field(dfa_applier *a, const char *topic, int32_t partition)
     return pool_printf(a, "%s:%" PRId32, topic, partition);
 }
 
-/* Phase 1: what Redis holds about the batch's ids, refs and markers. */
+/* Phase 1: what Redis holds about the batch's ids, refs and markers. It
+ * starts with a WATCH on every pending province's offset markers: any other
+ * writer of those provinces changes them, and then phase 3's EXEC refuses. */
 static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *items, dfa_error *err)
 {
-    arg_list cmds[3 * MAX_PROVINCES] = {{0}};
-    dfa_redis_cmd rc[3 * MAX_PROVINCES];
-    size_t n_cmds = 0;
-    bool ok = true;
+    arg_list cmds[3 * MAX_PROVINCES + 1] = {{0}};
+    dfa_redis_cmd rc[3 * MAX_PROVINCES + 1];
+    size_t n_cmds = 1;
+    bool ok = args_push(&cmds[0], "WATCH");
+    for (int p = 0; p < MAX_PROVINCES; p++)
+        if (a->work[p].pending)
+            ok &= args_push(&cmds[0], tag_of(a, p, "off"));
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
@@ -292,10 +325,10 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         for (size_t k = 0; k < w->n_items; k++) {
             const dfa_event *ev = items[w->items[k]].event;
             const char *id = dfa_event_id(ev);
-            ok &= args_push(z, id) && args_push(z, pool_printf(a, "!%s", id));
+            ok &= args_push(z, id) && args_push(z, pool_bang(a, id));
             if (dfa_event_is_retraction(ev)) {
                 const char *ref = dfa_event_subject_id(ev);
-                ok &= args_push(z, ref) && args_push(z, pool_printf(a, "!%s", ref)) && args_push(f, ref);
+                ok &= args_push(z, ref) && args_push(z, pool_bang(a, ref)) && args_push(f, ref);
             }
         }
         for (size_t m = 0; m < w->n_markers; m++)
@@ -304,8 +337,11 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
     }
     for (size_t i = 0; i < n_cmds; i++)
         rc[i] = (dfa_redis_cmd){(int)cmds[i].n, cmds[i].argv, cmds[i].len};
-    redisReply *replies[3 * MAX_PROVINCES] = {0};
+    redisReply *replies[3 * MAX_PROVINCES + 1] = {0};
     dfa_status st = ok ? dfa_redis_pipeline(a->redis, rc, n_cmds, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    if (st == DFA_OK && (!replies[0] || replies[0]->type != REDIS_REPLY_STATUS))
+        st = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s", replies[0] && replies[0]->type == REDIS_REPLY_ERROR ? replies[0]->str : "unexpected reply");
+    a->watched_on = dfa_redis_connection_id(a->redis);
     for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
@@ -373,7 +409,7 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
             if (st != DFA_OK)
                 return st; /* full: the caller cuts the batch here */
             it->outcome = DFA_OUTCOME_COUNTED;
-            if (!args_push(&w->prints, pool_printf(a, "%s", id)) || !args_push(&w->prints, pool_printf(a, "%s", print)))
+            if (!args_push(&w->prints, id) || !args_push(&w->prints, pool_copy(a, print)))
                 return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         }
         st = dfa_accum_add(a->ids, id, "", (int64_t)(print_value(print) | 1), err);
@@ -400,12 +436,12 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
         }
         if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED)
             st = dfa_accum_add(a->ids, bang, "", 1, err);
-        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, pool_printf(a, "%s", bang)))
+        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, pool_copy(a, bang)))
             return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         if (st == DFA_OK)
             st = dfa_accum_add(a->ids, id, "", 1, err);
     }
-    if (st == DFA_OK && !args_push(&w->members, pool_printf(a, "%s", id)))
+    if (st == DFA_OK && !args_push(&w->members, id)) /* the event outlives the batch's pool */
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     return st;
 }
@@ -420,7 +456,7 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        w->members.n = w->prints.n = w->deltas.n = w->months.n = w->gauges.n = w->n_keys = 0;
+        w->members.n = w->prints.n = w->months.n = w->gauges.n = 0;
         for (size_t m = 0; m < w->n_markers; m++)
             w->markers[m].next = w->markers[m].expected;
     }
@@ -446,143 +482,154 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
     return DFA_OK;
 }
 
-/* Phase 3: one script per pending province. Its deltas go grouped by key so
- * the script builds each key name once; the month and gauge registries are
- * worked out here rather than per delta in Lua. */
+/* Phase 3 sends one transaction with many commands; their arguments live in
+ * one list and each command is where it starts in it. */
 typedef struct {
-    const char *key;
-    size_t first, last; /* chain of entries through next_in_key */
-} key_group;
+    arg_list args;
+    size_t *first;
+    size_t n, cap;
+} cmd_list;
 
-static dfa_status group_deltas(dfa_applier *a, dfa_error *err)
+#define CHUNK_ITEMS 4096 /* items per command, so no command grows without bound */
+
+static bool cmd_start(cmd_list *c, const char *name)
 {
-    size_t n = dfa_accum_size(a->acc);
-    size_t *next = malloc((n + 1) * sizeof *next), n_groups = 0, cap = 16;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        size_t *nf = realloc(c->first, cap * sizeof *nf);
+        if (!nf)
+            return false;
+        c->first = nf;
+        c->cap = cap;
+    }
+    c->first[c->n++] = c->args.n;
+    return args_push(&c->args, name);
+}
+
+static void cmd_list_free(cmd_list *c)
+{
+    args_free(&c->args);
+    free(c->first);
+    memset(c, 0, sizeof *c);
+}
+
+/* NAME key [before] item [before] item ..., in commands of CHUNK_ITEMS
+ * items; an item is `width` consecutive strings of items[]. */
+static bool cmd_repeated(cmd_list *c, const char *name, const char *key, const char *before, const char *const *items,
+                         size_t n_items, size_t width)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < n_items; i++) {
+        if (i % CHUNK_ITEMS == 0)
+            ok = cmd_start(c, name) && args_push(&c->args, key);
+        if (before)
+            ok &= args_push(&c->args, before);
+        for (size_t k = 0; k < width; k++)
+            ok &= args_push(&c->args, items[i * width + k]);
+    }
+    return ok;
+}
+
+/* The month buckets and gauge keys the batch touches, once each, into their
+ * province's registries (readers list them instead of scanning). */
+static dfa_status list_registries(dfa_applier *a, dfa_error *err)
+{
+    size_t n = dfa_accum_size(a->acc), cap = 16;
     while (cap < 2 * n + 2)
         cap *= 2;
-    size_t *slots = calloc(cap, sizeof *slots); /* group index + 1 */
-    key_group *groups = malloc((n + 1) * sizeof *groups);
-    int *group_province = malloc((n + 1) * sizeof *group_province);
-    dfa_status st = next && slots && groups && group_province ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    const char **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_status st = DFA_OK;
     for (size_t i = 0; st == DFA_OK && i < n; i++) {
-        const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, i);
-        if (e->amount == 0)
-            continue;
-        uint64_t h = 1469598103934665603ULL;
-        for (const unsigned char *c = (const unsigned char *)e->key; *c; c++)
-            h = (h ^ *c) * 1099511628211ULL;
-        size_t slot = (size_t)h & (cap - 1);
-        while (slots[slot] && strcmp(groups[slots[slot] - 1].key, e->key) != 0)
-            slot = (slot + 1) & (cap - 1);
-        next[i] = SIZE_MAX;
-        if (slots[slot]) {
-            key_group *g = &groups[slots[slot] - 1];
-            next[g->last] = i;
-            g->last = i;
-            continue;
-        }
-        /* a new key: dfa:{p:CC}:<suffix> */
-        int p = e->key[4] == '{' ? index_of_code(a, e->key + 7) : -1;
-        if (p < 0 || strncmp(e->key + 9, "}:", 2) != 0) {
-            st = dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", e->key);
+        const char *key = dfa_accum_entry_at(a->acc, i)->key;
+        /* dfa:{p:CC}:<suffix> */
+        int p = key[4] == '{' ? index_of_code(a, key + 7) : -1;
+        if (p < 0 || strncmp(key + 9, "}:", 2) != 0) {
+            st = dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", key);
             break;
         }
-        groups[n_groups] = (key_group){e->key, i, i};
-        group_province[n_groups] = p;
-        slots[slot] = ++n_groups;
-    }
-    for (size_t g = 0; st == DFA_OK && g < n_groups; g++) {
-        province_work *w = &a->work[group_province[g]];
-        const char *suffix = groups[g].key + 11;
-        size_t count = 0;
-        for (size_t i = groups[g].first; i != SIZE_MAX; i = next[i])
-            count++;
-        bool ok = args_push(&w->deltas, suffix) && args_push(&w->deltas, pool_int(a, (int64_t)count));
-        for (size_t i = groups[g].first; ok && i != SIZE_MAX; i = next[i])
-            ok = args_push(&w->deltas, dfa_accum_entry_at(a->acc, i)->field) &&
-                 args_push(&w->deltas, pool_int(a, dfa_accum_entry_at(a->acc, i)->amount));
-        if (ok && strncmp(suffix, "c:M", 3) == 0)
-            ok = args_push(&w->months, suffix + 2);
-        else if (ok && strncmp(suffix, "g:", 2) == 0)
-            ok = args_push(&w->gauges, groups[g].key);
-        w->n_keys++;
-        if (!ok)
+        const char *suffix = key + 11;
+        bool month = strncmp(suffix, "c:M", 3) == 0, gauge = strncmp(suffix, "g:", 2) == 0;
+        if (!month && !gauge)
+            continue;
+        uint64_t h = 1469598103934665603ULL;
+        for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        size_t slot = (size_t)h & (cap - 1);
+        while (slots[slot] && strcmp(slots[slot], key) != 0)
+            slot = (slot + 1) & (cap - 1);
+        if (slots[slot])
+            continue;
+        slots[slot] = key;
+        province_work *w = &a->work[p];
+        if (!(month ? args_push(&w->months, suffix + 2) : args_push(&w->gauges, key)))
             st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     }
-    free(next), free(slots), free(groups), free(group_province);
+    free(slots);
     return st;
 }
 
-static dfa_status write_provinces(dfa_applier *a, const char *topic, bool *conflict, dfa_error *err)
+/* Phase 3: the whole batch in one MULTI/EXEC: per pending province its ids
+ * into seen, their fingerprints, the registries, its new offset markers and
+ * the expiry of old ids; then every merged counter as a native HINCRBY. The
+ * WATCH of phase 1 makes it all or nothing: EXEC refuses when another writer
+ * moved a watched province's markers since we read them (*conflict). A
+ * counter brought back to 0 stays as a 0 field, which every reader treats as
+ * absent. */
+static dfa_status build_transaction(dfa_applier *a, const char *topic, cmd_list *c, dfa_error *err)
 {
-    dfa_status grouped = group_deltas(a, err);
-    if (grouped != DFA_OK)
-        return grouped;
+    dfa_status st = list_registries(a, err);
+    if (st != DFA_OK)
+        return st;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    char *now = pool_printf(a, "%" PRId64, now_ms), *cutoff = pool_printf(a, "%" PRId64, now_ms - a->dedupe_ms);
-    arg_list cmds[MAX_PROVINCES] = {{0}};
-    dfa_redis_cmd rc[MAX_PROVINCES];
-    int owner[MAX_PROVINCES];
-    size_t n_cmds = 0;
-    bool ok = true;
-    for (int p = 0; p < MAX_PROVINCES; p++) {
+    char *now = pool_int(a, now_ms), *cutoff = pool_int(a, now_ms - a->dedupe_ms);
+    bool ok = cmd_start(c, "MULTI");
+    for (int p = 0; ok && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        arg_list *c = &cmds[n_cmds];
-        owner[n_cmds++] = p;
-        ok &= args_push(c, "EVALSHA") && args_push(c, dfa_redis_apply_sha(a->redis)) && args_push(c, "1") &&
-              args_push(c, tag_of(a, p, "seen")) && args_push(c, now) && args_push(c, cutoff) &&
-              args_push(c, pool_printf(a, "%zu", w->n_markers));
-        for (size_t m = 0; m < w->n_markers; m++)
-            ok &= args_push(c, marker_field(a, topic, w->markers[m].partition)) &&
-                  args_push(c, pool_printf(a, "%" PRId64, w->markers[m].expected)) &&
-                  args_push(c, pool_printf(a, "%" PRId64, w->markers[m].next));
-        ok &= args_push(c, pool_printf(a, "%zu", w->members.n));
-        for (size_t k = 0; k < w->members.n; k++)
-            ok &= args_push(c, w->members.argv[k]);
-        ok &= args_push(c, pool_printf(a, "%zu", w->prints.n / 2));
-        for (size_t k = 0; k < w->prints.n; k++)
-            ok &= args_push(c, w->prints.argv[k]);
-        ok &= args_push(c, pool_int(a, (int64_t)w->months.n));
-        for (size_t k = 0; k < w->months.n; k++)
-            ok &= args_push(c, w->months.argv[k]);
-        ok &= args_push(c, pool_int(a, (int64_t)w->gauges.n));
-        for (size_t k = 0; k < w->gauges.n; k++)
-            ok &= args_push(c, w->gauges.argv[k]);
-        ok &= args_push(c, pool_int(a, (int64_t)w->n_keys));
-        for (size_t k = 0; k < w->deltas.n; k++)
-            ok &= args_push(c, w->deltas.argv[k]);
+        char *seen = tag_of(a, p, "seen"), *fp = tag_of(a, p, "fp");
+        ok = cmd_repeated(c, "ZADD", seen, now, w->members.argv, w->members.n, 1) &&
+             cmd_repeated(c, "HSET", fp, NULL, w->prints.argv, w->prints.n / 2, 2) &&
+             cmd_repeated(c, "SADD", tag_of(a, p, "months"), NULL, w->months.argv, w->months.n, 1) &&
+             cmd_repeated(c, "SADD", tag_of(a, p, "gauges"), NULL, w->gauges.argv, w->gauges.n, 1) &&
+             cmd_start(c, "HSET") && args_push(&c->args, tag_of(a, p, "off"));
+        for (size_t m = 0; ok && m < w->n_markers; m++)
+            ok = args_push(&c->args, marker_field(a, topic, w->markers[m].partition)) &&
+                 args_push(&c->args, pool_int(a, w->markers[m].next));
+        ok = ok && cmd_start(c, "EVAL") && args_push(&c->args, dfa_redis_expire_source()) && args_push(&c->args, "2") &&
+             args_push(&c->args, seen) && args_push(&c->args, fp) && args_push(&c->args, cutoff);
     }
-    for (size_t i = 0; i < n_cmds; i++)
-        rc[i] = (dfa_redis_cmd){(int)cmds[i].n, cmds[i].argv, cmds[i].len};
-    redisReply *replies[MAX_PROVINCES] = {0};
-    dfa_status st = ok ? dfa_redis_pipeline(a->redis, rc, n_cmds, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    *conflict = false;
-    for (size_t i = 0; st == DFA_OK && i < n_cmds; i++) {
-        redisReply *r = replies[i];
-        province_work *w = &a->work[owner[i]];
-        if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && strcmp(r->element[0]->str, "ok") == 0) {
-            w->pending = false;
-        } else if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
-            *conflict = true; /* someone else wrote this province: read again and redo it */
-            dfa_log(DFA_LOG_INFO, "apply_conflict", "province=%s reason=%s member=%s",
-                    dfa_provinces_current(dfa_core_provinces(a->core), (size_t)owner[i])->code, r->element[0]->str,
-                    r->element[1]->str);
-        } else if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
-            *conflict = true; /* Redis lost its scripts: reconnecting loads them, then this province is redone */
-            dfa_redis_reset(a->redis);
-        } else {
-            st = dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-        }
+    for (size_t i = 0; ok && i < dfa_accum_size(a->acc); i++) {
+        const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, i);
+        if (e->amount != 0)
+            ok = cmd_start(c, "HINCRBY") && args_push(&c->args, e->key) && args_push(&c->args, e->field) &&
+                 args_push(&c->args, pool_int(a, e->amount));
     }
-    for (size_t i = 0; i < n_cmds; i++) {
-        freeReplyObject(replies[i]);
-        args_free(&cmds[i]);
+    ok = ok && cmd_start(c, "EXEC");
+    return ok ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+}
+
+/* Reads the transaction's replies: DFA_OK with *conflict when EXEC refused. */
+static dfa_status check_transaction(redisReply **replies, size_t n, bool *conflict, dfa_error *err)
+{
+    const redisReply *exec = replies[n - 1];
+    for (size_t i = 0; i + 1 < n; i++)
+        if (replies[i] && replies[i]->type == REDIS_REPLY_ERROR)
+            return dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", replies[i]->str); /* EXEC then aborted it whole */
+    if (exec && exec->type == REDIS_REPLY_NIL) {
+        *conflict = true;
+        return DFA_OK;
     }
-    return st;
+    if (!exec || exec->type != REDIS_REPLY_ARRAY)
+        return dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", exec && exec->type == REDIS_REPLY_ERROR ? exec->str : "unexpected reply to EXEC");
+    for (size_t i = 0; i < exec->elements; i++)
+        if (exec->element[i]->type == REDIS_REPLY_ERROR) /* a damaged key: the rest is applied, say so loudly */
+            return dfa_fail(err, DFA_ERR_IO, "redis: apply: command %zu of the transaction: %s", i + 1, exec->element[i]->str);
+    return DFA_OK;
 }
 
 static bool any_pending(const dfa_applier *a)
@@ -593,10 +640,71 @@ static bool any_pending(const dfa_applier *a)
     return false;
 }
 
-dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, size_t *done,
-                             dfa_error *err)
+/* One round: read the state, decide, send the transaction. Its replies are
+ * read by receive_round. */
+static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *err)
 {
-    *done = 0;
+    for (;;) {
+        if (a->round++ == MAX_ROUNDS)
+            return dfa_fail(err, DFA_ERR_IO, "apply: provinces still conflicting after %d rounds", MAX_ROUNDS);
+        dfa_status st = read_state(a, a->topic, items, err);
+        while (st == DFA_OK && (st = decide_all(a, items, &a->cut, err)) == DFA_ERR_LIMIT)
+            st = DFA_OK; /* cut moved back: decide again over the shorter batch */
+        if (st != DFA_OK)
+            return st;
+        if (a->watched_on != 0 && dfa_redis_connection_id(a->redis) == a->watched_on)
+            break;
+        pool_release(a); /* the connection that watched is gone: read again */
+    }
+    if (a->before_send)
+        a->before_send(a->before_send_ctx);
+    cmd_list c = {0};
+    dfa_redis_cmd *rc = NULL;
+    dfa_status st = build_transaction(a, a->topic, &c, err);
+    if (st == DFA_OK && !(rc = malloc(c.n * sizeof *rc)))
+        st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == DFA_OK && i < c.n; i++) {
+        size_t end = i + 1 < c.n ? c.first[i + 1] : c.args.n;
+        rc[i] = (dfa_redis_cmd){(int)(end - c.first[i]), c.args.argv + c.first[i], c.args.len + c.first[i]};
+    }
+    if (st == DFA_OK)
+        st = dfa_redis_send(a->redis, rc, c.n, err);
+    a->n_sent = st == DFA_OK ? c.n : 0;
+    free(rc);
+    cmd_list_free(&c);
+    pool_release(a); /* hiredis holds its own copy of what was sent */
+    return st;
+}
+
+/* Reads the round's replies; *conflict when EXEC refused and the provinces
+ * are still to do. */
+static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
+{
+    *conflict = false;
+    redisReply **replies = calloc(a->n_sent, sizeof *replies);
+    dfa_status st = replies ? dfa_redis_receive(a->redis, replies, a->n_sent, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    if (st == DFA_OK)
+        st = check_transaction(replies, a->n_sent, conflict, err);
+    if (st == DFA_OK && *conflict)
+        dfa_log(DFA_LOG_INFO, "apply_conflict", "reason=watched_markers_changed round=%d", a->round);
+    for (int p = 0; st == DFA_OK && !*conflict && p < MAX_PROVINCES; p++)
+        a->work[p].pending = false;
+    for (size_t i = 0; replies && i < a->n_sent; i++)
+        freeReplyObject(replies[i]);
+    free(replies);
+    a->n_sent = 0;
+    return st;
+}
+
+void dfa_applier_set_before_send(dfa_applier *a, dfa_applier_hook fn, void *ctx)
+{
+    a->before_send = fn;
+    a->before_send_ctx = ctx;
+}
+
+dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, dfa_error *err)
+{
+    a->in_flight = false;
     if (n > a->cap_lookups) {
         lookup *nl = realloc(a->lookups, n * sizeof *nl);
         if (!nl)
@@ -605,23 +713,38 @@ dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *
         a->cap_lookups = n;
     }
     reset_work(a);
-    size_t cut = n;
+    a->topic = topic, a->cut = n, a->round = 0, a->n_sent = 0;
     dfa_status st = group_items(a, items, n, err);
-    for (int round = 0; st == DFA_OK && any_pending(a); round++) {
-        if (round == MAX_ROUNDS) {
-            st = dfa_fail(err, DFA_ERR_IO, "apply: provinces still conflicting after %d rounds", MAX_ROUNDS);
-            break;
-        }
-        st = read_state(a, topic, items, err);
-        while (st == DFA_OK && (st = decide_all(a, items, &cut, err)) == DFA_ERR_LIMIT)
-            st = DFA_OK; /* cut moved back: decide again over the shorter batch */
+    if (st == DFA_OK && any_pending(a))
+        st = send_round(a, items, err);
+    pool_release(a);
+    a->in_flight = st == DFA_OK;
+    return st;
+}
+
+dfa_status dfa_applier_finish(dfa_applier *a, dfa_batch_item *items, size_t *done, dfa_error *err)
+{
+    *done = 0;
+    if (!a->in_flight)
+        return dfa_fail(err, DFA_ERR_IO, "apply: no batch in flight");
+    a->in_flight = false;
+    dfa_status st = DFA_OK;
+    while (st == DFA_OK && any_pending(a)) {
         bool conflict = false;
-        if (st == DFA_OK)
-            st = write_provinces(a, topic, &conflict, err);
-        pool_release(a);
+        st = receive_round(a, &conflict, err);
+        if (st == DFA_OK && conflict)
+            st = send_round(a, items, err);
     }
     pool_release(a);
     if (st == DFA_OK)
-        *done = cut;
+        *done = a->cut;
     return st;
+}
+
+dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, size_t *done,
+                             dfa_error *err)
+{
+    *done = 0;
+    dfa_status st = dfa_applier_begin(a, topic, items, n, err);
+    return st == DFA_OK ? dfa_applier_finish(a, items, done, err) : st;
 }

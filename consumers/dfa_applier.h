@@ -5,7 +5,8 @@
  * hands it items, it decides each one's outcome against what Redis already
  * holds, merges the deltas, and applies each province's share atomically with
  * its offset markers. Two pipelined round trips per batch when nothing
- * interferes. */
+ * interferes: the state read under WATCH, then one MULTI/EXEC. The second
+ * can run while the caller prepares its next batch (begin, then finish). */
 #ifndef DFA_APPLIER_H
 #define DFA_APPLIER_H
 
@@ -56,5 +57,22 @@ void dfa_applier_free(dfa_applier *a);
  * items is safe: what was applied is recognised by the offset markers. */
 dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, size_t *done,
                              dfa_error *err);
+
+/* The same in two halves, so the caller can poll and parse its next batch
+ * while Redis runs this one's transaction. begin reads the state, decides and
+ * sends the transaction without waiting for it; finish waits for it (reading,
+ * deciding and sending again when another writer got in first) and says in
+ * *done how many items have their outcome. Between the two the caller keeps
+ * items[0..n) as they are (the array itself may move: it is passed again) and
+ * sends nothing else on this Redis connection. A failed finish leaves nothing
+ * in flight: begin again with the same items. */
+dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, dfa_error *err);
+dfa_status dfa_applier_finish(dfa_applier *a, dfa_batch_item *items, size_t *done, dfa_error *err);
+
+/* For tests: fn(ctx) runs in every round after the state was read and the
+ * batch decided, just before its transaction is sent, so a test can write
+ * in between like a concurrent consumer would. NULL removes it. */
+typedef void (*dfa_applier_hook)(void *ctx);
+void dfa_applier_set_before_send(dfa_applier *a, dfa_applier_hook fn, void *ctx);
 
 #endif

@@ -47,6 +47,7 @@ typedef struct {
     dfa_batch_item *items;
     const char **codes; /* error code per item, for dead letters */
     size_t n_parsed;    /* pending[0..n_parsed) have their item (and event) already */
+    size_t in_flight;   /* pending[0..in_flight) are being applied (dfa_applier_begin) */
     size_t batch_events;
     int batch_ms, stats_interval_s;
     consumer_stats stats, last_stats;
@@ -140,34 +141,59 @@ static void parse_pending(consumer *c)
     c->n_parsed = c->n_pending;
 }
 
-/* Applies the pending batch (in prefixes when it is large), dead-letters,
- * commits. On failure the unapplied part stays pending. */
-static dfa_status flush_pending(consumer *c, dfa_error *err)
+static void report_stats(consumer *c, bool force);
+
+/* Waits for the batch in flight, dead-letters what it rejected, commits it
+ * and drops it. On failure nothing is in flight: the batch is begun again
+ * (what Redis already holds is recognised by the offset markers). */
+static dfa_status finish_in_flight(consumer *c, dfa_error *err)
 {
-    while (c->n_pending > 0) {
-        parse_pending(c);
-        size_t done = 0;
-        dfa_status st = dfa_applier_apply(c->applier, rd_kafka_topic_name(c->pending[0]->rkt), c->items,
-                                          c->n_pending, &done, err);
-        for (size_t i = 0; st == DFA_OK && i < done; i++)
-            if (c->items[i].outcome == DFA_OUTCOME_DEAD_LETTER)
-                st = dfa_deadletter_send(c->dlq, c->pending[i], c->codes[i], c->items[i].reason, err);
-        if (st == DFA_OK)
-            st = dfa_deadletter_flush(c->dlq, 30000, err);
-        if (st != DFA_OK) {
-            c->stats.redis_failures++; /* the batch stays parsed for the retry */
-            return st;
-        }
-        for (size_t i = 0; i < done; i++)
-            c->stats.outcomes[c->items[i].outcome]++;
-        c->stats.messages += done;
-        c->stats.batches++;
-        dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
-                (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
-        commit_prefix(c, done);
-        release_prefix(c, done);
+    if (!c->in_flight)
+        return DFA_OK;
+    size_t done = 0;
+    dfa_status st = dfa_applier_finish(c->applier, c->items, &done, err);
+    c->in_flight = 0;
+    for (size_t i = 0; st == DFA_OK && i < done; i++)
+        if (c->items[i].outcome == DFA_OUTCOME_DEAD_LETTER)
+            st = dfa_deadletter_send(c->dlq, c->pending[i], c->codes[i], c->items[i].reason, err);
+    if (st == DFA_OK)
+        st = dfa_deadletter_flush(c->dlq, 30000, err);
+    if (st != DFA_OK) {
+        c->stats.redis_failures++; /* the batch stays parsed for the retry */
+        return st;
     }
+    for (size_t i = 0; i < done; i++)
+        c->stats.outcomes[c->items[i].outcome]++;
+    c->stats.messages += done;
+    c->stats.batches++;
+    dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
+            (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
+    commit_prefix(c, done);
+    release_prefix(c, done);
+    report_stats(c, false); /* the connection is free until the next begin */
     return DFA_OK;
+}
+
+/* Applies the pending batch (in prefixes when it is large), dead-letters,
+ * commits. With wait false the last prefix is left in flight, so the caller
+ * polls and parses the next batch while Redis runs its transaction. On
+ * failure the unapplied part stays pending. */
+static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
+{
+    dfa_status st = finish_in_flight(c, err);
+    while (st == DFA_OK && c->n_pending > c->in_flight) {
+        parse_pending(c);
+        st = dfa_applier_begin(c->applier, rd_kafka_topic_name(c->pending[0]->rkt), c->items, c->n_pending, err);
+        if (st != DFA_OK) {
+            c->stats.redis_failures++;
+            break;
+        }
+        c->in_flight = c->n_pending;
+        if (!wait)
+            break;
+        st = finish_in_flight(c, err);
+    }
+    return st;
 }
 
 /* After a revocation we could not flush: forget the revoked partitions'
@@ -211,7 +237,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
     if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         log_partitions("partitions_revoked", parts);
         dfa_error err = {0};
-        if (flush_pending(c, &err) != DFA_OK) {
+        if (flush_pending(c, true, &err) != DFA_OK) {
             dfa_log(DFA_LOG_WARN, "revoke_without_flush", "error=\"%s\"", err.msg);
             drop_revoked(c, parts);
         }
@@ -331,7 +357,7 @@ static void ride_out_outage(consumer *c, const dfa_error *first)
     while (!stop_requested) {
         take_message(c, rd_kafka_consumer_poll(c->rk, 200));
         dfa_error err = {0};
-        if (flush_pending(c, &err) == DFA_OK)
+        if (flush_pending(c, true, &err) == DFA_OK)
             break;
         if (++attempts % 10 == 0)
             dfa_log(DFA_LOG_WARN, "outage_continues", "attempts=%d error=\"%s\"", attempts, err.msg);
@@ -345,28 +371,34 @@ static void run(consumer *c)
 {
     double batch_started = 0;
     while (!stop_requested) {
+        size_t waiting = c->n_pending - c->in_flight; /* not yet sent to Redis */
         int wait_ms = 100;
-        if (c->n_pending) {
+        if (waiting) {
             double left = c->batch_ms / 1000.0 - (dfa_clock_seconds() - batch_started);
             wait_ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
         }
-        size_t before = c->n_pending;
         take_message(c, rd_kafka_consumer_poll(c->rk, wait_ms));
-        if (before == 0 && c->n_pending > 0)
+        parse_pending(c); /* now, while Redis runs the batch in flight */
+        size_t now_waiting = c->n_pending - c->in_flight;
+        if (waiting == 0 && now_waiting > 0)
             batch_started = dfa_clock_seconds();
-        bool full = c->n_pending >= c->batch_events;
-        bool due = c->n_pending > 0 && dfa_clock_seconds() - batch_started >= c->batch_ms / 1000.0;
-        if (full || due) {
-            dfa_error err = {0};
-            if (flush_pending(c, &err) != DFA_OK)
-                ride_out_outage(c, &err);
-        }
-        report_stats(c, false);
+        bool full = now_waiting >= c->batch_events;
+        bool due = now_waiting > 0 && dfa_clock_seconds() - batch_started >= c->batch_ms / 1000.0;
+        dfa_error err = {0};
+        dfa_status st = DFA_OK;
+        if (full || due)
+            st = flush_pending(c, false, &err);
+        else if (now_waiting == 0 && c->in_flight)
+            st = finish_in_flight(c, &err); /* idle: commit without waiting for more */
+        if (st != DFA_OK)
+            ride_out_outage(c, &err);
+        if (!c->in_flight)
+            report_stats(c, false);
     }
     /* SIGTERM: finish the batch in hand, within a bound */
     double deadline = dfa_clock_seconds() + 20;
     dfa_error err = {0};
-    while (c->n_pending && dfa_clock_seconds() < deadline && flush_pending(c, &err) != DFA_OK)
+    while (c->n_pending && dfa_clock_seconds() < deadline && flush_pending(c, true, &err) != DFA_OK)
         usleep(200000);
     if (c->n_pending)
         dfa_log(DFA_LOG_WARN, "shutdown_unflushed", "pending=%zu error=\"%s\"", c->n_pending, err.msg);

@@ -78,6 +78,8 @@ int main(int argc, char **argv)
             const char *get[] = {"HGETALL", key};
             redisReply *h = run(r, 2, get, &err);
             for (size_t f = 0; h && h->type == REDIS_REPLY_ARRAY && f + 1 < h->elements; f += 2) {
+                if (strcmp(h->element[f + 1]->str, "0") == 0)
+                    continue; /* a counter back at 0 is the same as none */
                 if (n == cap) {
                     cap = cap ? cap * 2 : 4096;
                     lines = realloc(lines, cap * sizeof *lines);

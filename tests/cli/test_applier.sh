@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the applier's unit tests (tests/test_applier.c) against a private
+# redis-server: the transaction, its WATCH and the replays need a real one.
+source "$(dirname "$0")/lib.sh"
+start_redis
+check "applier against a real Redis" env DFA_REDIS_PORT="$REDIS_PORT" "$BIN/tests/test_applier"
+finish
