@@ -3,8 +3,8 @@
  *
  * It knows nothing of Kafka beyond (topic, partition, offset): the consumer
  * hands it items, it decides each one's outcome against what Redis already
- * holds, merges the deltas, and applies each province's share atomically with
- * its offset markers. Two pipelined round trips per batch when nothing
+ * holds, merges the deltas, and applies them atomically with the provinces'
+ * offset markers. Two pipelined round trips per batch when nothing
  * interferes: the state read under WATCH, then one MULTI/EXEC. The second
  * can run while the caller prepares its next batch (begin, then finish). */
 #ifndef DFA_APPLIER_H

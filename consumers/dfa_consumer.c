@@ -3,7 +3,9 @@
  *
  * Loop: poll a batch (consumer.batch_events or consumer.batch_ms), validate
  * each message, apply the batch through dfa_applier, dead-letter what was
- * rejected, then commit the offsets. A failed step leaves the batch in memory
+ * rejected, then commit the offsets. While Redis runs one batch's transaction
+ * the next batch is polled and validated; the first is settled (dead letters,
+ * commit) before the second is sent. A failed step leaves the batch in memory
  * and is retried; nothing is committed before Redis and the dead-letter topic
  * hold their part. */
 #include <getopt.h>
