@@ -9,12 +9,8 @@
 
 #include "dfa_clock.h"
 #include "dfa_accum.h"
-#include "dfa_config.h"
-#include "dfa_core.h"
+#include "dfa_bench.h"
 #include "dfa_event.h"
-#include "dfa_ndjson.h"
-
-extern char **environ;
 
 int main(int argc, char **argv)
 {
@@ -23,15 +19,11 @@ int main(int argc, char **argv)
         return 2;
     }
     int passes = argc > 2 ? atoi(argv[2]) : 3;
-    char **lines;
-    size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
-    if (!n)
+    dfa_bench_input in;
+    if (!dfa_bench_open(argv[0], argv[1], &in))
         return 2;
-    dfa_config_args args = {0};
-    dfa_core *core = NULL;
-    dfa_config *cfg = dfa_config_startup(argv[0], &args, environ, &core);
-    if (!cfg)
-        return 2;
+    char **lines = in.lines;
+    size_t *lens = in.lens, n = in.n;
     double t0 = dfa_clock_seconds();
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < n; i++) {
@@ -43,7 +35,7 @@ int main(int argc, char **argv)
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < n; i++) {
             dfa_event *ev = NULL;
-            if (dfa_event_parse(core, lines[i], lens[i], &ev, NULL) == DFA_OK)
+            if (dfa_event_parse(in.core, lines[i], lens[i], &ev, NULL) == DFA_OK)
                 valid++;
             dfa_event_free(ev);
         }
@@ -52,7 +44,7 @@ int main(int argc, char **argv)
     for (int p = 0; p < passes; p++)
         for (size_t i = 0; i < n; i++) {
             dfa_event *ev = NULL;
-            if (dfa_event_parse(core, lines[i], lens[i], &ev, NULL) == DFA_OK &&
+            if (dfa_event_parse(in.core, lines[i], lens[i], &ev, NULL) == DFA_OK &&
                 dfa_accum_add_event(acc, ev, NULL) == DFA_ERR_LIMIT) {
                 dfa_accum_clear(acc);
                 dfa_accum_add_event(acc, ev, NULL);
@@ -66,9 +58,7 @@ int main(int argc, char **argv)
     printf("events=%zu passes=%d jansson_parse_per_s=%.0f parse_validate_per_s=%.0f parse_validate_deltas_per_s=%.0f "
            "valid_share=%.3f\n",
            n, passes, total / (t1 - t0), total / (t2 - t1), total / (t3 - t2), (double)valid / total);
-    dfa_ndjson_free_lines(lines, lens, n);
     dfa_accum_free(acc);
-    dfa_core_free(core);
-    dfa_config_free(cfg);
+    dfa_bench_input_free(&in);
     return 0;
 }

@@ -12,12 +12,9 @@
 #include <unistd.h>
 
 #include "dfa_clock.h"
-#include "dfa_config.h"
-#include "dfa_core.h"
-#include "dfa_ndjson.h"
+#include "dfa_bench.h"
 #include "dfa_producer.h"
 
-extern char **environ;
 #define MAX_PROBES 4096
 #define PROBE_KEY "dfa:{p:01}:d:D2026-01-15:oda_donors@01"
 
@@ -67,18 +64,14 @@ int main(int argc, char **argv)
     }
     double rate = atof(argv[2]), seconds = atof(argv[3]);
     redis_port = atoi(argv[4]);
-    char **lines;
-    size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
-    if (!n)
+    dfa_bench_input in;
+    if (!dfa_bench_open(argv[0], argv[1], &in))
         return 2;
-    dfa_config_args args = {0};
-    dfa_core *core = NULL;
-    dfa_config *cfg = dfa_config_startup(argv[0], &args, environ, &core);
-    if (!cfg)
-        return 2;
+    char **lines = in.lines;
+    size_t *lens = in.lens, n = in.n;
     dfa_producer *p = NULL;
     dfa_error err = {0};
-    if (dfa_producer_new(cfg, core, ignore, NULL, &p, &err)) {
+    if (dfa_producer_new(in.cfg, in.core, ignore, NULL, &p, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 2;
     }
@@ -122,6 +115,6 @@ int main(int argc, char **argv)
            seen ? lat[seen - 1] * 1000 : -1);
     dfa_producer_flush(p, 30000, NULL);
     dfa_producer_free(p);
-    dfa_ndjson_free_lines(lines, lens, n);
+    dfa_bench_input_free(&in);
     return seen == k ? 0 : 1;
 }

@@ -7,12 +7,9 @@
 #include <time.h>
 
 #include "dfa_clock.h"
-#include "dfa_config.h"
-#include "dfa_core.h"
-#include "dfa_ndjson.h"
+#include "dfa_bench.h"
 #include "dfa_producer.h"
 
-extern char **environ;
 static atomic_llong delivered, failed;
 
 static void on_delivery(void *ctx, const char *id, uint64_t tag, const char *error)
@@ -28,16 +25,14 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         return 2;
-    char **lines;
-    size_t *lens, n = dfa_ndjson_read_all(argv[1], &lines, &lens);
-    dfa_config_args args = {0};
-    dfa_core *core = NULL;
-    dfa_config *cfg = dfa_config_startup(argv[0], &args, environ, &core);
-    if (!cfg)
+    dfa_bench_input in;
+    if (!dfa_bench_open(argv[0], argv[1], &in))
         return 2;
+    char **lines = in.lines;
+    size_t *lens = in.lens, n = in.n;
     dfa_producer *p = NULL;
     dfa_error err = {0};
-    if (dfa_producer_new(cfg, core, on_delivery, NULL, &p, &err)) {
+    if (dfa_producer_new(in.cfg, in.core, on_delivery, NULL, &p, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
@@ -50,8 +45,6 @@ int main(int argc, char **argv)
     printf("lines=%zu delivered=%lld refused=%lld failed=%lld seconds=%.2f c_api_per_s=%.0f\n", n,
            (long long)atomic_load(&delivered), refused, (long long)atomic_load(&failed), secs, (double)n / secs);
     dfa_producer_free(p);
-    dfa_ndjson_free_lines(lines, lens, n);
-    dfa_core_free(core);
-    dfa_config_free(cfg);
+    dfa_bench_input_free(&in);
     return 0;
 }

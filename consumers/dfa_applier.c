@@ -67,6 +67,7 @@ struct dfa_applier {
     int8_t province_of_code[100]; /* two-digit code -> index of today's unit, -1 if none */
     dfa_accum *acc;   /* the batch's merged deltas */
     dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
+    dfa_accum *registered; /* month and gauge keys already listed for the registries */
     int64_t dedupe_ms;
     pool_chunk *pool;
     uint64_t watched_on; /* connection that sent this round's WATCH */
@@ -190,7 +191,8 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     a->dedupe_ms = (int64_t)dedupe_days * 86400 * 1000;
     a->acc = dfa_accum_new(max_keys);
     a->ids = dfa_accum_new(max_keys);
-    if (!a->acc || !a->ids) {
+    a->registered = dfa_accum_new(max_keys);
+    if (!a->acc || !a->ids || !a->registered) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -220,6 +222,7 @@ void dfa_applier_free(dfa_applier *a)
     pool_release(a);
     dfa_accum_free(a->acc);
     dfa_accum_free(a->ids);
+    dfa_accum_free(a->registered);
     free(a->lookups);
     free(a);
 }
@@ -534,39 +537,23 @@ static bool cmd_repeated(cmd_list *c, const char *name, const char *key, const c
  * province's registries (readers list them instead of scanning). */
 static dfa_status list_registries(dfa_applier *a, dfa_error *err)
 {
-    size_t n = dfa_accum_size(a->acc), cap = 16;
-    while (cap < 2 * n + 2)
-        cap *= 2;
-    const char **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_accum_clear(a->registered);
     dfa_status st = DFA_OK;
-    for (size_t i = 0; st == DFA_OK && i < n; i++) {
+    for (size_t i = 0; st == DFA_OK && i < dfa_accum_size(a->acc); i++) {
         const char *key = dfa_accum_entry_at(a->acc, i)->key;
         /* dfa:{p:CC}:<suffix> */
         int p = key[4] == '{' ? index_of_code(a, key + 7) : -1;
-        if (p < 0 || strncmp(key + 9, "}:", 2) != 0) {
-            st = dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", key);
-            break;
-        }
+        if (p < 0 || strncmp(key + 9, "}:", 2) != 0)
+            return dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", key);
         const char *suffix = key + 11;
         bool month = strncmp(suffix, "c:M", 3) == 0, gauge = strncmp(suffix, "g:", 2) == 0;
-        if (!month && !gauge)
+        if ((!month && !gauge) || dfa_accum_get(a->registered, key, "") != 0)
             continue;
-        uint64_t h = 1469598103934665603ULL;
-        for (const unsigned char *c = (const unsigned char *)key; *c; c++)
-            h = (h ^ *c) * 1099511628211ULL;
-        size_t slot = (size_t)h & (cap - 1);
-        while (slots[slot] && strcmp(slots[slot], key) != 0)
-            slot = (slot + 1) & (cap - 1);
-        if (slots[slot])
-            continue;
-        slots[slot] = key;
         province_work *w = &a->work[p];
-        if (!(month ? args_push(&w->months, suffix + 2) : args_push(&w->gauges, key)))
+        st = dfa_accum_add(a->registered, key, "", 1, err);
+        if (st == DFA_OK && !(month ? args_push(&w->months, suffix + 2) : args_push(&w->gauges, key)))
             st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     }
-    free(slots);
     return st;
 }
 
