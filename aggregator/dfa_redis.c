@@ -126,6 +126,17 @@ static dfa_status broken(dfa_redis *r, dfa_error *err)
     return st;
 }
 
+/* Writes what hiredis holds for the server, all of it: one round trip. */
+static dfa_status flush_output(dfa_redis *r, dfa_error *err)
+{
+    int done = 0;
+    while (!done)
+        if (redisBufferWrite(r->ctx, &done) != REDIS_OK)
+            return broken(r, err);
+    r->round_trips++;
+    return DFA_OK;
+}
+
 dfa_status dfa_redis_send(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err)
 {
     dfa_status st = dfa_redis_connect(r, err);
@@ -134,12 +145,21 @@ dfa_status dfa_redis_send(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa
     for (size_t i = 0; i < n; i++)
         if (redisAppendCommandArgv(r->ctx, cmds[i].argc, cmds[i].argv, cmds[i].argvlen) != REDIS_OK)
             return broken(r, err);
-    int done = 0;
-    while (!done)
-        if (redisBufferWrite(r->ctx, &done) != REDIS_OK)
-            return broken(r, err);
-    r->round_trips++;
-    return DFA_OK;
+    return flush_output(r, err);
+}
+
+dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *err)
+{
+    size_t len;
+    const char *data = dfa_resp_data(cmds, &len);
+    if (dfa_resp_failed(cmds))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_status st = dfa_redis_connect(r, err);
+    if (st != DFA_OK)
+        return st;
+    if (len > 0 && redisAppendFormattedCommand(r->ctx, data, len) != REDIS_OK)
+        return broken(r, err);
+    return flush_output(r, err);
 }
 
 dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err)
@@ -157,6 +177,60 @@ dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_e
         }
         replies[i] = reply;
     }
+    return DFA_OK;
+}
+
+/* Reply "objects" while tallying: one shared address stands for every reply,
+ * and only what dfa_redis_tally keeps is recorded. */
+static char tally_object;
+
+typedef struct {
+    dfa_redis_tally *t;
+    size_t reply; /* index of the reply being read */
+} tally_ctx;
+
+static void *tally_note(const redisReadTask *task, int type, const char *str, size_t len, size_t elements)
+{
+    tally_ctx *c = task->privdata;
+    dfa_redis_tally *t = c->t;
+    if (type == REDIS_REPLY_ERROR && t->errors++ == 0) {
+        t->first_error_reply = c->reply;
+        t->first_error_element = task->parent ? task->idx : -1;
+        snprintf(t->first_error, sizeof t->first_error, "%.*s", (int)len, str);
+    }
+    if (!task->parent) {
+        t->last_type = type;
+        t->last_elements = elements;
+    }
+    return &tally_object;
+}
+
+static void *tally_string(const redisReadTask *task, char *str, size_t len) { return tally_note(task, task->type, str, len, 0); }
+static void *tally_array(const redisReadTask *task, int elements) { return tally_note(task, REDIS_REPLY_ARRAY, NULL, 0, elements > 0 ? (size_t)elements : 0); }
+static void *tally_integer(const redisReadTask *task, long long v) { (void)v; return tally_note(task, REDIS_REPLY_INTEGER, NULL, 0, 0); }
+static void *tally_nil(const redisReadTask *task) { return tally_note(task, REDIS_REPLY_NIL, NULL, 0, 0); }
+static void tally_free(void *obj) { (void)obj; }
+
+static redisReplyObjectFunctions tally_functions = {tally_string, tally_array, tally_integer, tally_nil, tally_free};
+
+dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, dfa_error *err)
+{
+    memset(t, 0, sizeof *t);
+    if (!r->ctx)
+        return broken(r, err);
+    redisReader *reader = r->ctx->reader;
+    redisReplyObjectFunctions *saved_fn = reader->fn;
+    void *saved_priv = reader->privdata;
+    tally_ctx c = {t, 0};
+    reader->fn = &tally_functions;
+    reader->privdata = &c;
+    for (; c.reply < n; c.reply++) {
+        void *reply = NULL;
+        if (redisGetReply(r->ctx, &reply) != REDIS_OK)
+            return broken(r, err); /* frees the reader while it still holds tally objects */
+    }
+    reader->fn = saved_fn;
+    reader->privdata = saved_priv;
     return DFA_OK;
 }
 

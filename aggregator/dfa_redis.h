@@ -13,6 +13,7 @@
 
 #include "dfa_config.h"
 #include "dfa_error.h"
+#include "dfa_resp.h"
 
 typedef struct dfa_redis dfa_redis;
 
@@ -41,6 +42,24 @@ dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n,
  * (the caller frees them). Either fails like dfa_redis_pipeline. */
 dfa_status dfa_redis_send(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err);
 dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err);
+
+/* Sends the commands written in cmds (borrowed) in one round trip; their
+ * replies are owed as after dfa_redis_send. */
+dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *err);
+
+/* What n replies said, read without building reply objects: for long
+ * pipelines whose replies matter only as "no error" and by the last one. */
+typedef struct {
+    size_t errors;             /* error replies, at any depth */
+    size_t first_error_reply;  /* which reply (0-based) held the first error */
+    long first_error_element;  /* its index inside that reply's array; -1: the reply itself */
+    char first_error[256];     /* its message */
+    int last_type;             /* REDIS_REPLY_* of the last reply */
+    size_t last_elements;      /* its length when an array */
+} dfa_redis_tally;
+
+/* Reads exactly n replies into *t; fails like dfa_redis_receive. */
+dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, dfa_error *err);
 
 /* Drops the connection so the next call reconnects. */
 void dfa_redis_reset(dfa_redis *r);

@@ -68,6 +68,7 @@ struct dfa_applier {
     dfa_accum *acc;   /* the batch's merged deltas */
     dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
     dfa_accum *registered; /* month and gauge keys already listed for the registries */
+    dfa_resp *tx;          /* the batch's transaction, as sent */
     int64_t dedupe_ms;
     pool_chunk *pool;
     uint64_t watched_on; /* connection that sent this round's WATCH */
@@ -192,7 +193,8 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     a->acc = dfa_accum_new(max_keys);
     a->ids = dfa_accum_new(max_keys);
     a->registered = dfa_accum_new(max_keys);
-    if (!a->acc || !a->ids || !a->registered) {
+    a->tx = dfa_resp_new();
+    if (!a->acc || !a->ids || !a->registered || !a->tx) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -223,6 +225,7 @@ void dfa_applier_free(dfa_applier *a)
     dfa_accum_free(a->acc);
     dfa_accum_free(a->ids);
     dfa_accum_free(a->registered);
+    dfa_resp_free(a->tx);
     free(a->lookups);
     free(a);
 }
@@ -237,25 +240,6 @@ static int index_of_code(const dfa_applier *a, const char *code)
 static int province_index(const dfa_applier *a, const dfa_event *ev)
 {
     return index_of_code(a, dfa_event_current_unit(ev)->code);
-}
-
-/* An int64 in decimal, without printf: formatting amounts is on the hot path. */
-static char *pool_int(dfa_applier *a, int64_t v)
-{
-    char buf[24], *p = buf + sizeof buf;
-    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
-    if (v < 0)
-        *--p = '-';
-    size_t n = (size_t)(buf + sizeof buf - p);
-    char *out = pool_alloc(a, n);
-    if (out)
-        memcpy(out, p, n);
-    return out;
 }
 
 static marker *marker_for(province_work *w, int32_t partition)
@@ -485,52 +469,26 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
     return DFA_OK;
 }
 
-/* Phase 3 sends one transaction with many commands; their arguments live in
- * one list and each command is where it starts in it. */
-typedef struct {
-    arg_list args;
-    size_t *first;
-    size_t n, cap;
-} cmd_list;
-
 #define CHUNK_ITEMS 4096 /* items per command, so no command grows without bound */
 
-static bool cmd_start(cmd_list *c, const char *name)
-{
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        size_t *nf = realloc(c->first, cap * sizeof *nf);
-        if (!nf)
-            return false;
-        c->first = nf;
-        c->cap = cap;
-    }
-    c->first[c->n++] = c->args.n;
-    return args_push(&c->args, name);
-}
-
-static void cmd_list_free(cmd_list *c)
-{
-    args_free(&c->args);
-    free(c->first);
-    memset(c, 0, sizeof *c);
-}
-
 /* NAME key [before] item [before] item ..., in commands of CHUNK_ITEMS
- * items; an item is `width` consecutive strings of items[]. */
-static bool cmd_repeated(cmd_list *c, const char *name, const char *key, const char *before, const char *const *items,
-                         size_t n_items, size_t width)
+ * items; an item is `width` consecutive strings of items. */
+static void write_repeated(dfa_resp *b, const char *name, const char *key, const char *before, const arg_list *items,
+                           size_t width)
 {
-    bool ok = true;
-    for (size_t i = 0; ok && i < n_items; i++) {
-        if (i % CHUNK_ITEMS == 0)
-            ok = cmd_start(c, name) && args_push(&c->args, key);
+    size_t n_items = items->n / width, per_item = width + (before != NULL);
+    for (size_t i = 0; i < n_items; i++) {
+        if (i % CHUNK_ITEMS == 0) {
+            size_t in_chunk = n_items - i < CHUNK_ITEMS ? n_items - i : CHUNK_ITEMS;
+            dfa_resp_command(b, 2 + in_chunk * per_item);
+            dfa_resp_str(b, name);
+            dfa_resp_str(b, key);
+        }
         if (before)
-            ok &= args_push(&c->args, before);
-        for (size_t k = 0; k < width; k++)
-            ok &= args_push(&c->args, items[i * width + k]);
+            dfa_resp_str(b, before);
+        for (size_t k = i * width; k < (i + 1) * width; k++)
+            dfa_resp_arg(b, items->argv[k], items->len[k]);
     }
-    return ok;
 }
 
 /* The month buckets and gauge keys the batch touches, once each, into their
@@ -564,7 +522,7 @@ static dfa_status list_registries(dfa_applier *a, dfa_error *err)
  * moved a watched province's markers since we read them (*conflict). A
  * counter brought back to 0 stays as a 0 field, which every reader treats as
  * absent. */
-static dfa_status build_transaction(dfa_applier *a, const char *topic, cmd_list *c, dfa_error *err)
+static dfa_status build_transaction(dfa_applier *a, const char *topic, dfa_resp *b, dfa_error *err)
 {
     dfa_status st = list_registries(a, err);
     if (st != DFA_OK)
@@ -572,50 +530,73 @@ static dfa_status build_transaction(dfa_applier *a, const char *topic, cmd_list 
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    char *now = pool_int(a, now_ms), *cutoff = pool_int(a, now_ms - a->dedupe_ms);
-    bool ok = cmd_start(c, "MULTI");
+    char now[24];
+    snprintf(now, sizeof now, "%" PRId64, now_ms);
+    bool ok = true;
+    dfa_resp_clear(b);
+    dfa_resp_command(b, 1);
+    dfa_resp_str(b, "MULTI");
     for (int p = 0; ok && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        char *seen = tag_of(a, p, "seen"), *fp = tag_of(a, p, "fp");
-        ok = cmd_repeated(c, "ZADD", seen, now, w->members.argv, w->members.n, 1) &&
-             cmd_repeated(c, "HSET", fp, NULL, w->prints.argv, w->prints.n / 2, 2) &&
-             cmd_repeated(c, "SADD", tag_of(a, p, "months"), NULL, w->months.argv, w->months.n, 1) &&
-             cmd_repeated(c, "SADD", tag_of(a, p, "gauges"), NULL, w->gauges.argv, w->gauges.n, 1) &&
-             cmd_start(c, "HSET") && args_push(&c->args, tag_of(a, p, "off"));
-        for (size_t m = 0; ok && m < w->n_markers; m++)
-            ok = args_push(&c->args, marker_field(a, topic, w->markers[m].partition)) &&
-                 args_push(&c->args, pool_int(a, w->markers[m].next));
-        ok = ok && cmd_start(c, "EVAL") && args_push(&c->args, dfa_redis_expire_source()) && args_push(&c->args, "2") &&
-             args_push(&c->args, seen) && args_push(&c->args, fp) && args_push(&c->args, cutoff);
+        char *seen = tag_of(a, p, "seen"), *fp = tag_of(a, p, "fp"), *months = tag_of(a, p, "months"),
+             *gauges = tag_of(a, p, "gauges"), *off = tag_of(a, p, "off");
+        if (!(ok = seen && fp && months && gauges && off))
+            break;
+        write_repeated(b, "ZADD", seen, now, &w->members, 1);
+        write_repeated(b, "HSET", fp, NULL, &w->prints, 2);
+        write_repeated(b, "SADD", months, NULL, &w->months, 1);
+        write_repeated(b, "SADD", gauges, NULL, &w->gauges, 1);
+        dfa_resp_command(b, 2 + 2 * w->n_markers);
+        dfa_resp_str(b, "HSET");
+        dfa_resp_str(b, off);
+        for (size_t m = 0; ok && m < w->n_markers; m++) {
+            const char *field = marker_field(a, topic, w->markers[m].partition);
+            if ((ok = field != NULL)) {
+                dfa_resp_str(b, field);
+                dfa_resp_int(b, w->markers[m].next);
+            }
+        }
+        dfa_resp_command(b, 6);
+        dfa_resp_str(b, "EVAL");
+        dfa_resp_str(b, dfa_redis_expire_source());
+        dfa_resp_str(b, "2");
+        dfa_resp_str(b, seen);
+        dfa_resp_str(b, fp);
+        dfa_resp_int(b, now_ms - a->dedupe_ms);
     }
     for (size_t i = 0; ok && i < dfa_accum_size(a->acc); i++) {
         const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, i);
-        if (e->amount != 0)
-            ok = cmd_start(c, "HINCRBY") && args_push(&c->args, e->key) && args_push(&c->args, e->field) &&
-                 args_push(&c->args, pool_int(a, e->amount));
+        if (e->amount == 0)
+            continue;
+        dfa_resp_command(b, 4);
+        dfa_resp_arg(b, "HINCRBY", 7);
+        dfa_resp_str(b, e->key);
+        dfa_resp_str(b, e->field);
+        dfa_resp_int(b, e->amount);
     }
-    ok = ok && cmd_start(c, "EXEC");
-    return ok ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_resp_command(b, 1);
+    dfa_resp_str(b, "EXEC");
+    return ok && !dfa_resp_failed(b) ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
 }
 
-/* Reads the transaction's replies: DFA_OK with *conflict when EXEC refused. */
-static dfa_status check_transaction(redisReply **replies, size_t n, bool *conflict, dfa_error *err)
+/* Reads the transaction's replies: DFA_OK with *conflict when EXEC refused.
+ * An error while queueing made EXEC discard it all; an error inside EXEC
+ * (a damaged key) leaves the rest applied, so it is said loudly. */
+static dfa_status check_transaction(const dfa_redis_tally *t, size_t n, bool *conflict, dfa_error *err)
 {
-    const redisReply *exec = replies[n - 1];
-    for (size_t i = 0; i + 1 < n; i++)
-        if (replies[i] && replies[i]->type == REDIS_REPLY_ERROR)
-            return dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", replies[i]->str); /* EXEC then aborted it whole */
-    if (exec && exec->type == REDIS_REPLY_NIL) {
+    if (t->errors > 0 && t->first_error_reply + 1 < n)
+        return dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", t->first_error);
+    if (t->last_type == REDIS_REPLY_NIL) {
         *conflict = true;
         return DFA_OK;
     }
-    if (!exec || exec->type != REDIS_REPLY_ARRAY)
-        return dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", exec && exec->type == REDIS_REPLY_ERROR ? exec->str : "unexpected reply to EXEC");
-    for (size_t i = 0; i < exec->elements; i++)
-        if (exec->element[i]->type == REDIS_REPLY_ERROR) /* a damaged key: the rest is applied, say so loudly */
-            return dfa_fail(err, DFA_ERR_IO, "redis: apply: command %zu of the transaction: %s", i + 1, exec->element[i]->str);
+    if (t->errors > 0 && t->first_error_element >= 0)
+        return dfa_fail(err, DFA_ERR_IO, "redis: apply: command %ld of the transaction: %s", t->first_error_element + 1,
+                        t->first_error);
+    if (t->errors > 0 || t->last_type != REDIS_REPLY_ARRAY)
+        return dfa_fail(err, DFA_ERR_IO, "redis: apply: %s", t->errors > 0 ? t->first_error : "unexpected reply to EXEC");
     return DFA_OK;
 }
 
@@ -645,20 +626,10 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
     }
     if (a->before_send)
         a->before_send(a->before_send_ctx);
-    cmd_list c = {0};
-    dfa_redis_cmd *rc = NULL;
-    dfa_status st = build_transaction(a, a->topic, &c, err);
-    if (st == DFA_OK && !(rc = malloc(c.n * sizeof *rc)))
-        st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == DFA_OK && i < c.n; i++) {
-        size_t end = i + 1 < c.n ? c.first[i + 1] : c.args.n;
-        rc[i] = (dfa_redis_cmd){(int)(end - c.first[i]), c.args.argv + c.first[i], c.args.len + c.first[i]};
-    }
+    dfa_status st = build_transaction(a, a->topic, a->tx, err);
     if (st == DFA_OK)
-        st = dfa_redis_send(a->redis, rc, c.n, err);
-    a->n_sent = st == DFA_OK ? c.n : 0;
-    free(rc);
-    cmd_list_free(&c);
+        st = dfa_redis_send_resp(a->redis, a->tx, err);
+    a->n_sent = st == DFA_OK ? dfa_resp_commands(a->tx) : 0;
     pool_release(a); /* hiredis holds its own copy of what was sent */
     return st;
 }
@@ -668,17 +639,14 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
 static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
 {
     *conflict = false;
-    redisReply **replies = calloc(a->n_sent, sizeof *replies);
-    dfa_status st = replies ? dfa_redis_receive(a->redis, replies, a->n_sent, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_redis_tally t;
+    dfa_status st = dfa_redis_receive_tally(a->redis, a->n_sent, &t, err);
     if (st == DFA_OK)
-        st = check_transaction(replies, a->n_sent, conflict, err);
+        st = check_transaction(&t, a->n_sent, conflict, err);
     if (st == DFA_OK && *conflict)
         dfa_log(DFA_LOG_INFO, "apply_conflict", "reason=watched_markers_changed round=%d", a->round);
     for (int p = 0; st == DFA_OK && !*conflict && p < MAX_PROVINCES; p++)
         a->work[p].pending = false;
-    for (size_t i = 0; replies && i < a->n_sent; i++)
-        freeReplyObject(replies[i]);
-    free(replies);
     a->n_sent = 0;
     return st;
 }

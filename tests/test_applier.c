@@ -1,7 +1,7 @@
 /* The applier against a real redis-server (started by cli/test_applier.sh,
  * port in DFA_REDIS_PORT): a concurrent writer between the state read and
- * EXEC, retractions and duplicates across batches, replays, and a batch whose
- * items array moves between begin and finish. Every counter is checked by
+ * EXEC, retractions and duplicates across batches, replays, a batch whose
+ * items array moves between begin and finish, and a damaged key. Every counter is checked by
  * value. */
 #include "test_support.h"
 
@@ -220,12 +220,32 @@ static void test_items_move_between_begin_and_finish(void **state)
     close_writer(&w);
 }
 
+/* A key of the wrong type (damaged by hand) fails inside EXEC: the error
+ * names the command, and the transaction's other commands are applied. */
+static void test_damaged_key_is_reported(void **state)
+{
+    fixture *f = *state;
+    writer w = open_writer(f);
+    freeReplyObject(redisCommand(f->probe, "SET %s damaged", MONTH_91));
+    dfa_batch_item *items = make_items(f, batch, 3, 0);
+    size_t done = 0;
+    dfa_error err = {0};
+    assert_int_equal(dfa_applier_apply(w.applier, TOPIC, items, 3, &done, &err), DFA_ERR_IO);
+    assert_int_equal(done, 0);
+    assert_non_null(strstr(err.msg, " of the transaction: WRONGTYPE Operation against a key holding the wrong kind of value"));
+    assert_int_equal(strncmp(err.msg, "redis: apply: command ", 22), 0);
+    assert_field(f, "dfa:{p:01}:c:M2024-05", "_events@01", "1");
+    free_items(items, 3);
+    close_writer(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_writer_between_read_and_exec, flush),
         cmocka_unit_test_setup(test_retraction_and_duplicate_in_later_batches, flush),
         cmocka_unit_test_setup(test_items_move_between_begin_and_finish, flush),
+        cmocka_unit_test_setup(test_damaged_key_is_reported, flush),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,109 @@
+#include "dfa_resp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct dfa_resp {
+    char *data;
+    size_t len, cap, commands;
+    bool failed;
+};
+
+dfa_resp *dfa_resp_new(void) { return calloc(1, sizeof(dfa_resp)); }
+
+void dfa_resp_free(dfa_resp *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    free(b);
+}
+
+void dfa_resp_clear(dfa_resp *b)
+{
+    b->len = b->commands = 0;
+    b->failed = false;
+}
+
+/* Room for n more bytes; false (and failed) if there cannot be. */
+static bool reserve(dfa_resp *b, size_t n)
+{
+    if (b->failed)
+        return false;
+    if (b->len + n <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64 * 1024;
+    while (cap < b->len + n)
+        cap *= 2;
+    char *nd = realloc(b->data, cap);
+    if (!nd) {
+        b->failed = true;
+        return false;
+    }
+    b->data = nd;
+    b->cap = cap;
+    return true;
+}
+
+/* Writes v in decimal at p; returns how many bytes. */
+static size_t put_decimal(char *p, int64_t v)
+{
+    char tmp[20];
+    size_t n = 0, out = 0;
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        p[out++] = '-';
+    while (n)
+        p[out++] = tmp[--n];
+    return out;
+}
+
+/* "<mark><n>\r\n", the header of an array or of a bulk string. */
+static void header(dfa_resp *b, char mark, size_t n)
+{
+    if (!reserve(b, 24))
+        return;
+    b->data[b->len++] = mark;
+    b->len += put_decimal(b->data + b->len, (int64_t)n);
+    b->data[b->len++] = '\r';
+    b->data[b->len++] = '\n';
+}
+
+void dfa_resp_command(dfa_resp *b, size_t argc)
+{
+    header(b, '*', argc);
+    if (!b->failed)
+        b->commands++;
+}
+
+void dfa_resp_arg(dfa_resp *b, const char *s, size_t len)
+{
+    header(b, '$', len);
+    if (!reserve(b, len + 2))
+        return;
+    memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len++] = '\r';
+    b->data[b->len++] = '\n';
+}
+
+void dfa_resp_str(dfa_resp *b, const char *s) { dfa_resp_arg(b, s, strlen(s)); }
+
+void dfa_resp_int(dfa_resp *b, int64_t v)
+{
+    char digits[24];
+    dfa_resp_arg(b, digits, put_decimal(digits, v));
+}
+
+const char *dfa_resp_data(const dfa_resp *b, size_t *len)
+{
+    *len = b->len;
+    return b->data;
+}
+
+size_t dfa_resp_commands(const dfa_resp *b) { return b->commands; }
+bool dfa_resp_failed(const dfa_resp *b) { return b->failed; }
