@@ -33,6 +33,10 @@ dfa_status dfa_accum_add(dfa_accum *acc, const char *key, const char *field, int
  * unchanged, so the caller can flush it and add the event again. */
 dfa_status dfa_accum_add_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err);
 
+/* Takes back the deltas of ev, added earlier: for an event staged as if it
+ * would count that turned out not to. Its pairs stay, at their old sums. */
+dfa_status dfa_accum_sub_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err);
+
 size_t dfa_accum_size(const dfa_accum *acc);
 /* Events added since the last clear (a retraction counts as one). */
 size_t dfa_accum_events(const dfa_accum *acc);

@@ -66,6 +66,10 @@ struct dfa_applier {
     const dfa_core *core;
     int8_t province_of_code[100]; /* two-digit code -> index of today's unit, -1 if none */
     dfa_accum *acc;   /* the batch's merged deltas */
+    bool acc_fresh;   /* acc holds every valid item's deltas (staged), none taken out yet */
+    dfa_accum *staged; /* the next batch's deltas, staged ahead of its begin */
+    size_t n_staged;  /* items of the next batch looked at so far */
+    bool staged_full; /* staged could take no more: the next batch ends at n_staged */
     dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
     dfa_accum *registered; /* month and gauge keys already listed for the registries */
     dfa_resp *tx;          /* the batch's transaction, as sent */
@@ -193,8 +197,9 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     a->acc = dfa_accum_new(max_keys);
     a->ids = dfa_accum_new(max_keys);
     a->registered = dfa_accum_new(max_keys);
+    a->staged = dfa_accum_new(max_keys);
     a->tx = dfa_resp_new();
-    if (!a->acc || !a->ids || !a->registered || !a->tx) {
+    if (!a->acc || !a->ids || !a->registered || !a->staged || !a->tx) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -225,6 +230,7 @@ void dfa_applier_free(dfa_applier *a)
     dfa_accum_free(a->acc);
     dfa_accum_free(a->ids);
     dfa_accum_free(a->registered);
+    dfa_accum_free(a->staged);
     dfa_resp_free(a->tx);
     free(a->lookups);
     free(a);
@@ -368,7 +374,8 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
 
 static uint64_t print_value(const char *hex) { return strtoull(hex, NULL, 16); }
 
-/* Decides one item's outcome; adds its deltas and its members. */
+/* Decides one item's outcome and adds its members; its deltas are already in
+ * the batch's accumulator (staged), and come out again unless it counts. */
 static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, const lookup *l, dfa_error *err)
 {
     const dfa_event *ev = it->event;
@@ -384,17 +391,14 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
         it->outcome = DFA_OUTCOME_DUPLICATE;
         return DFA_OK;
     }
-    char bang[DFA_EVENT_ID_MAX + 2], print[17];
-    dfa_event_fingerprint(ev, print);
+    char bang[DFA_EVENT_ID_MAX + 2];
+    const char *print = it->print;
     dfa_status st = DFA_OK;
     if (!dfa_event_is_retraction(ev)) {
         snprintf(bang, sizeof bang, "!%s", id);
         if (l->id_cancelled || dfa_accum_get(a->ids, bang, "") != 0) {
             it->outcome = DFA_OUTCOME_CANCELLED;
         } else {
-            st = dfa_accum_add_event(a->acc, ev, err);
-            if (st != DFA_OK)
-                return st; /* full: the caller cuts the batch here */
             it->outcome = DFA_OUTCOME_COUNTED;
             if (!args_push(&w->prints, id) || !args_push(&w->prints, pool_copy(a, print)))
                 return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
@@ -414,9 +418,6 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
                          "retraction: ref %s names an event with other content (type, province, time or data differ)", ref);
                 return DFA_OK;
             }
-            st = dfa_accum_add_event(a->acc, ev, err);
-            if (st != DFA_OK)
-                return st;
             it->outcome = DFA_OUTCOME_RETRACTED;
         } else {
             it->outcome = DFA_OUTCOME_TOMBSTONE;
@@ -433,11 +434,50 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
     return st;
 }
 
-/* Phase 2: outcomes and merged deltas for the pending provinces' items
- * before *cut; a full accumulator moves *cut back to where it filled. */
-static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut, dfa_error *err)
+/* Adds the deltas of items[from..n) to acc as if each will count, and
+ * fingerprints them; stops where acc is full: *end is the first item left
+ * out. Only the batch's first item failing to fit is an error. */
+static dfa_status stage_items(dfa_accum *acc, dfa_batch_item *items, size_t from, size_t n, size_t *end, dfa_error *err)
 {
-    dfa_accum_clear(a->acc);
+    dfa_status st = DFA_OK;
+    size_t i = from;
+    for (; i < n; i++) {
+        if (!items[i].event)
+            continue;
+        dfa_event_fingerprint(items[i].event, items[i].print);
+        dfa_error e = {0};
+        st = dfa_accum_add_event(acc, items[i].event, &e);
+        if (st == DFA_ERR_LIMIT && i > 0) {
+            st = DFA_OK;
+            break;
+        }
+        if (st != DFA_OK) {
+            if (err)
+                *err = e;
+            break;
+        }
+    }
+    *end = i;
+    return st;
+}
+
+static bool counts(dfa_outcome o) { return o == DFA_OUTCOME_COUNTED || o == DFA_OUTCOME_RETRACTED; }
+
+/* Phase 2: outcomes and merged deltas for the pending provinces' items
+ * before *cut. The accumulator starts with every item's deltas (staged
+ * again unless begin's staging is still untouched); what does not count is
+ * taken out. A full ids set moves *cut back to where it filled
+ * (*shortened): the caller decides again over the shorter batch. */
+static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut, bool *shortened, dfa_error *err)
+{
+    *shortened = false;
+    if (!a->acc_fresh) {
+        dfa_accum_clear(a->acc);
+        dfa_status st = stage_items(a->acc, items, 0, *cut, cut, err);
+        if (st != DFA_OK)
+            return st;
+    }
+    a->acc_fresh = false;
     dfa_accum_clear(a->ids);
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
@@ -451,15 +491,16 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
         if (!items[i].event)
             continue;
         province_work *w = &a->work[province_index(a, items[i].event)];
-        if (!w->pending)
-            continue;
         dfa_error e = {0};
-        dfa_status st = decide(a, w, &items[i], &a->lookups[i], &e);
+        dfa_status st = w->pending ? decide(a, w, &items[i], &a->lookups[i], &e) : DFA_OK;
         if (st == DFA_ERR_LIMIT && i > 0) {
             items[i].outcome = DFA_OUTCOME_PENDING;
             *cut = i;
-            return DFA_ERR_LIMIT; /* redo with the shorter batch */
+            *shortened = true; /* redo with the shorter batch */
+            return DFA_OK;
         }
+        if (st == DFA_OK && (!w->pending || !counts(items[i].outcome)))
+            st = dfa_accum_sub_event(a->acc, items[i].event, &e);
         if (st != DFA_OK) {
             if (err)
                 *err = e;
@@ -616,8 +657,8 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
         if (a->round++ == MAX_ROUNDS)
             return dfa_fail(err, DFA_ERR_IO, "apply: provinces still conflicting after %d rounds", MAX_ROUNDS);
         dfa_status st = read_state(a, a->topic, items, err);
-        while (st == DFA_OK && (st = decide_all(a, items, &a->cut, err)) == DFA_ERR_LIMIT)
-            st = DFA_OK; /* cut moved back: decide again over the shorter batch */
+        for (bool shortened = true; st == DFA_OK && shortened;)
+            st = decide_all(a, items, &a->cut, &shortened, err);
         if (st != DFA_OK)
             return st;
         if (a->watched_on != 0 && dfa_redis_connection_id(a->redis) == a->watched_on)
@@ -657,6 +698,49 @@ void dfa_applier_set_before_send(dfa_applier *a, dfa_applier_hook fn, void *ctx)
     a->before_send_ctx = ctx;
 }
 
+void dfa_applier_unstage(dfa_applier *a)
+{
+    dfa_accum_clear(a->staged);
+    a->n_staged = 0;
+    a->staged_full = false;
+}
+
+dfa_status dfa_applier_stage(dfa_applier *a, dfa_batch_item *items, size_t n, dfa_error *err)
+{
+    if (a->staged_full || a->n_staged >= n)
+        return DFA_OK;
+    size_t end = 0;
+    dfa_status st = stage_items(a->staged, items, a->n_staged, n, &end, err);
+    if (st != DFA_OK) {
+        dfa_applier_unstage(a); /* begin stages again, and says what went wrong */
+        return st;
+    }
+    a->staged_full = end < n;
+    a->n_staged = end;
+    return DFA_OK;
+}
+
+/* The batch's deltas into a->acc: those staged ahead, and the rest of
+ * items[0..n) as far as they fit; *cut is where the batch ends. */
+static dfa_status take_staged(dfa_applier *a, dfa_batch_item *items, size_t n, size_t *cut, dfa_error *err)
+{
+    *cut = n;
+    a->acc_fresh = a->n_staged > 0 && a->n_staged <= n;
+    dfa_status st = DFA_OK;
+    if (a->acc_fresh) {
+        dfa_accum *t = a->acc;
+        a->acc = a->staged;
+        a->staged = t;
+        *cut = a->n_staged;
+        if (!a->staged_full && *cut < n)
+            st = stage_items(a->acc, items, *cut, n, cut, err);
+    }
+    dfa_applier_unstage(a);
+    return st;
+}
+
+size_t dfa_applier_taken(const dfa_applier *a) { return a->cut; }
+
 dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, dfa_error *err)
 {
     a->in_flight = false;
@@ -668,8 +752,10 @@ dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *
         a->cap_lookups = n;
     }
     reset_work(a);
-    a->topic = topic, a->cut = n, a->round = 0, a->n_sent = 0;
-    dfa_status st = group_items(a, items, n, err);
+    a->topic = topic, a->round = 0, a->n_sent = 0;
+    dfa_status st = take_staged(a, items, n, &a->cut, err);
+    if (st == DFA_OK)
+        st = group_items(a, items, n, err);
     if (st == DFA_OK && any_pending(a))
         st = send_round(a, items, err);
     pool_release(a);

@@ -39,6 +39,7 @@ typedef struct {
     dfa_event *event; /* NULL when the message was invalid; borrowed */
     dfa_outcome outcome;
     char reason[DFA_ERROR_MSG_MAX]; /* why, for DFA_OUTCOME_DEAD_LETTER */
+    char print[17];                 /* the event's fingerprint, filled by the applier when it stages it */
 } dfa_batch_item;
 
 typedef struct dfa_applier dfa_applier;
@@ -68,6 +69,21 @@ dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *
  * in flight: begin again with the same items. */
 dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, dfa_error *err);
 dfa_status dfa_applier_finish(dfa_applier *a, dfa_batch_item *items, size_t *done, dfa_error *err);
+
+/* How many of begin's items the batch in flight took: fewer than n when
+ * their counters would pass max_keys (the rest are for the next batch). */
+size_t dfa_applier_taken(const dfa_applier *a);
+
+/* Staging: while a batch is in flight, the caller may hand the applier the
+ * next batch's items as they are parsed, so their deltas are merged (as if
+ * each will count) before that batch's begin instead of inside it, while
+ * Redis runs the transaction. items[0..n) is the next batch so far: each
+ * call stages the items not staged yet, up to max_keys. The next begin must
+ * get the same items first (the array may move); after anything else, such
+ * as dropping or parsing items again, the caller unstages. A failure leaves
+ * nothing staged (begin stages again and reports it). */
+dfa_status dfa_applier_stage(dfa_applier *a, dfa_batch_item *items, size_t n, dfa_error *err);
+void dfa_applier_unstage(dfa_applier *a);
 
 /* For tests: fn(ctx) runs in every round after the state was read and the
  * batch decided, just before its transaction is sent, so a test can write

@@ -123,7 +123,9 @@ static void release_prefix(consumer *c, size_t n)
     c->n_parsed -= n;
 }
 
-/* Validates the pending messages not validated yet into c->items. */
+/* Validates the pending messages not validated yet into c->items, and
+ * stages those after the batch in flight (their deltas merge now, while
+ * Redis runs that batch). */
 static void parse_pending(consumer *c)
 {
     for (size_t i = c->n_parsed; i < c->n_pending; i++) {
@@ -141,6 +143,9 @@ static void parse_pending(consumer *c)
         }
     }
     c->n_parsed = c->n_pending;
+    dfa_error e = {0};
+    if (dfa_applier_stage(c->applier, c->items + c->in_flight, c->n_pending - c->in_flight, &e) != DFA_OK)
+        dfa_log(DFA_LOG_WARN, "stage_failed", "error=\"%s\"", e.msg); /* begin stages again */
 }
 
 static void report_stats(consumer *c, bool force);
@@ -154,12 +159,15 @@ static dfa_status finish_in_flight(consumer *c, dfa_error *err)
         return DFA_OK;
     size_t done = 0;
     dfa_status st = dfa_applier_finish(c->applier, c->items, &done, err);
+    bool whole = done == c->in_flight;
     c->in_flight = 0;
     for (size_t i = 0; st == DFA_OK && i < done; i++)
         if (c->items[i].outcome == DFA_OUTCOME_DEAD_LETTER)
             st = dfa_deadletter_send(c->dlq, c->pending[i], c->codes[i], c->items[i].reason, err);
     if (st == DFA_OK)
         st = dfa_deadletter_flush(c->dlq, 30000, err);
+    if (st != DFA_OK || !whole)
+        dfa_applier_unstage(c->applier); /* the next batch starts elsewhere than was staged */
     if (st != DFA_OK) {
         c->stats.redis_failures++; /* the batch stays parsed for the retry */
         return st;
@@ -190,7 +198,7 @@ static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
             c->stats.redis_failures++;
             break;
         }
-        c->in_flight = c->n_pending;
+        c->in_flight = dfa_applier_taken(c->applier);
         if (!wait)
             break;
         st = finish_in_flight(c, err);
@@ -202,6 +210,7 @@ static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
  * messages (uncommitted, so their new owner reads them again). */
 static void drop_revoked(consumer *c, const rd_kafka_topic_partition_list_t *parts)
 {
+    dfa_applier_unstage(c->applier);
     free_events(c, c->n_parsed); /* rare: the survivors are simply parsed again */
     c->n_parsed = 0;
     size_t kept = 0;

@@ -135,6 +135,46 @@ static void test_full_accumulator_is_unchanged(void **state)
     dfa_accum_free(acc);
 }
 
+/* An event taken back out leaves the sums as if it had never been added; a
+ * take-back after the table grew finds every entry still in place. */
+static void test_sub_event_and_take_back(void **state)
+{
+    dfa_accum *acc = dfa_accum_new(5000);
+    dfa_event *ev = parse(*state, KIEN_GIANG_DELEGATION("e1", ""));
+    dfa_error err = {0};
+    assert_int_equal(dfa_accum_add_event(acc, ev, &err), DFA_OK);
+    assert_int_equal(dfa_accum_add_event(acc, ev, &err), DFA_OK);
+    assert_int_equal(dfa_accum_sub_event(acc, ev, &err), DFA_OK);
+    assert_int_equal(dfa_accum_get(acc, "dfa:{p:91}:c:M2024-05", "delegation_out_members@91x"), 5);
+    assert_int_equal(dfa_accum_size(acc), 20);
+    assert_int_equal(dfa_accum_events(acc), 1);
+    char key[32];
+    for (int i = 0; i < 4000; i++) { /* past the first table's half: it grows twice */
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(dfa_accum_add(acc, key, "f", i + 1, &err), DFA_OK);
+    }
+    dfa_accum *small = dfa_accum_new(dfa_accum_size(acc) + 5);
+    for (size_t i = 0; i < dfa_accum_size(acc); i++)
+        assert_int_equal(dfa_accum_add(small, dfa_accum_entry_at(acc, i)->key, dfa_accum_entry_at(acc, i)->field,
+                                       dfa_accum_entry_at(acc, i)->amount, &err), DFA_OK);
+    dfa_event *other = parse(*state, "{\"event_id\":\"x\",\"type\":\"training.held\",\"occurred_at\":\"2024-01-01T07:00:00Z\","
+                                     "\"province\":\"01\",\"reporter\":\"other\",\"schema_version\":1,"
+                                     "\"data\":{\"topic\":\"protocol\",\"participants\":3}}");
+    assert_int_equal(dfa_accum_add_event(small, other, &err), DFA_ERR_LIMIT); /* 8 pairs: 5 fit, 3 do not */
+    assert_int_equal(dfa_accum_size(small), 4020);
+    for (int i = 0; i < 4000; i += 97) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(dfa_accum_get(small, key, "f"), i + 1);
+    }
+    assert_int_equal(dfa_accum_get(small, "dfa:{p:01}:c:M2024-01", "_events@01"), 0);
+    assert_int_equal(dfa_accum_add(small, "dfa:{p:01}:c:M2024-01", "_events@01", 1, &err), DFA_OK); /* its slot is free again */
+    assert_int_equal(dfa_accum_get(small, "dfa:{p:01}:c:M2024-01", "_events@01"), 1);
+    dfa_event_free(other);
+    dfa_event_free(ev);
+    dfa_accum_free(small);
+    dfa_accum_free(acc);
+}
+
 /* The naive way: every delta of every surviving event in one array, sorted,
  * runs summed. */
 typedef struct {
@@ -256,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_retraction_cancels),
         cmocka_unit_test(test_money_stock_gauge_plan_nil),
         cmocka_unit_test(test_full_accumulator_is_unchanged),
+        cmocka_unit_test(test_sub_event_and_take_back),
         cmocka_unit_test(test_randomized_against_naive),
     };
     return cmocka_run_group_tests(tests, open_core, close_core);

@@ -1,7 +1,8 @@
 /* The applier against a real redis-server (started by cli/test_applier.sh,
  * port in DFA_REDIS_PORT): a concurrent writer between the state read and
  * EXEC, retractions and duplicates across batches, replays, a batch whose
- * items array moves between begin and finish, and a damaged key. Every counter is checked by
+ * items array moves between begin and finish, staging ahead of begin, and a
+ * damaged key. Every counter is checked by
  * value. */
 #include "test_support.h"
 
@@ -86,15 +87,17 @@ typedef struct {
     dfa_applier *applier;
 } writer;
 
-static writer open_writer(fixture *f)
+static writer open_writer_keys(fixture *f, size_t max_keys)
 {
     writer w = {0};
     dfa_error err = {0};
     if (dfa_redis_new(f->cfg, &w.redis, &err) != DFA_OK ||
-        dfa_applier_new(w.redis, f->core, 10000, 35, &w.applier, &err) != DFA_OK)
+        dfa_applier_new(w.redis, f->core, max_keys, 35, &w.applier, &err) != DFA_OK)
         fail_msg("%s", err.msg);
     return w;
 }
+
+static writer open_writer(fixture *f) { return open_writer_keys(f, 10000); }
 
 static void close_writer(writer *w)
 {
@@ -220,6 +223,61 @@ static void test_items_move_between_begin_and_finish(void **state)
     close_writer(&w);
 }
 
+/* Staged ahead of begin (part of it: begin stages the rest), a batch with a
+ * duplicate, a retraction and a retraction of nothing counts exactly as it
+ * would unstaged: what does not count is taken back out. */
+static void test_staged_batch_counts_what_counts(void **state)
+{
+    fixture *f = *state;
+    writer w = open_writer(f);
+    const char *const json[] = {DELEGATION("e1", "", "Kiên Giang"), DELEGATION("e2", "", "Kiên Giang"),
+                                DELEGATION("e1", "", "Kiên Giang"), DELEGATION("r1", RETRACT("r1", "e2"), "Kiên Giang"),
+                                DELEGATION("r9", RETRACT("r9", "e9"), "Kiên Giang")};
+    dfa_batch_item *items = make_items(f, json, 5, 0);
+    dfa_error err = {0};
+    assert_int_equal(dfa_applier_stage(w.applier, items, 3, &err), DFA_OK);
+    assert_int_equal(dfa_applier_begin(w.applier, TOPIC, items, 5, &err), DFA_OK);
+    assert_int_equal(dfa_applier_taken(w.applier), 5);
+    size_t done = 0;
+    assert_int_equal(dfa_applier_finish(w.applier, items, &done, &err), DFA_OK);
+    assert_int_equal(done, 5);
+    const dfa_outcome want[] = {DFA_OUTCOME_COUNTED, DFA_OUTCOME_COUNTED, DFA_OUTCOME_DUPLICATE, DFA_OUTCOME_RETRACTED,
+                                DFA_OUTCOME_TOMBSTONE};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(items[i].outcome, want[i]);
+    assert_field(f, MONTH_91, "_events@91x", "1");
+    assert_field(f, MONTH_91, "delegation_out_members@91x", "5");
+    assert_field(f, MONTH_91, "delegations_out|countries=JP@91x", "1");
+    assert_field(f, "dfa:{p:91}:d:M2024-05:partner_countries@91x", "KR", "1"); /* e1's; e2's taken back */
+    free_items(items, 5);
+    close_writer(&w);
+}
+
+/* Staging stops where the counters would pass max_keys: the next batch is
+ * only what fitted, and the rest goes in the one after, staged by begin. */
+static void test_staging_stops_at_max_keys(void **state)
+{
+    fixture *f = *state;
+    writer w = open_writer_keys(f, 30); /* one delegation is 20 counters; two of different provinces are 40 */
+    dfa_batch_item *items = make_items(f, batch, 3, 0);
+    dfa_error err = {0};
+    assert_int_equal(dfa_applier_stage(w.applier, items, 3, &err), DFA_OK);
+    assert_int_equal(dfa_applier_begin(w.applier, TOPIC, items, 3, &err), DFA_OK);
+    assert_int_equal(dfa_applier_taken(w.applier), 2); /* e1 and e2 share their counters; e3 is Hà Nội */
+    size_t done = 0;
+    assert_int_equal(dfa_applier_finish(w.applier, items, &done, &err), DFA_OK);
+    assert_int_equal(done, 2);
+    assert_field(f, MONTH_91, "_events@91x", "2");
+    assert_field(f, "dfa:{p:01}:c:M2024-05", "_events@01", "absent");
+    assert_int_equal(dfa_applier_begin(w.applier, TOPIC, items + 2, 1, &err), DFA_OK);
+    assert_int_equal(dfa_applier_finish(w.applier, items + 2, &done, &err), DFA_OK);
+    assert_int_equal(done, 1);
+    assert_int_equal(items[2].outcome, DFA_OUTCOME_COUNTED);
+    assert_field(f, "dfa:{p:01}:c:M2024-05", "_events@01", "1");
+    free_items(items, 3);
+    close_writer(&w);
+}
+
 /* A key of the wrong type (damaged by hand) fails inside EXEC: the error
  * names the command, and the transaction's other commands are applied. */
 static void test_damaged_key_is_reported(void **state)
@@ -245,6 +303,8 @@ int main(void)
         cmocka_unit_test_setup(test_writer_between_read_and_exec, flush),
         cmocka_unit_test_setup(test_retraction_and_duplicate_in_later_batches, flush),
         cmocka_unit_test_setup(test_items_move_between_begin_and_finish, flush),
+        cmocka_unit_test_setup(test_staged_batch_counts_what_counts, flush),
+        cmocka_unit_test_setup(test_staging_stops_at_max_keys, flush),
         cmocka_unit_test_setup(test_damaged_key_is_reported, flush),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
