@@ -69,11 +69,11 @@ static dfa_status check_country(const json_t *v, const char *path, dfa_error *er
 
 static dfa_status check_integer(const dfa_field_spec *f, const json_t *v, const char *path, dfa_error *err)
 {
-    char expected[64];
+    if (json_is_integer(v) && json_integer_value(v) >= f->min && json_integer_value(v) <= f->max)
+        return DFA_OK;
+    char expected[64]; /* messages are built only on failure: validation is on every event's path */
     snprintf(expected, sizeof expected, "integer %lld..%lld", (long long)f->min, (long long)f->max);
-    if (!json_is_integer(v) || json_integer_value(v) < f->min || json_integer_value(v) > f->max)
-        return bad(err, path, expected, v);
-    return DFA_OK;
+    return bad(err, path, expected, v);
 }
 
 static dfa_status check_money(const dfa_field_spec *f, const json_t *v, const char *path, dfa_error *err)
@@ -88,17 +88,19 @@ static dfa_status check_money(const dfa_field_spec *f, const json_t *v, const ch
             return dfa_fail(err, DFA_ERR_SCHEMA, "%s.%.32s: unknown field (money has amount and currency)", path, key);
     }
     json_t *amount = json_object_get(v, "amount"), *currency = json_object_get(v, "currency");
-    snprintf(sub, sizeof sub, "%s.amount", path);
-    snprintf(expected, sizeof expected, "integer minor units 0..%lld", (long long)f->max);
-    if (!amount)
-        return dfa_fail(err, DFA_ERR_SCHEMA, "%s: required", sub);
-    if (!json_is_integer(amount) || json_integer_value(amount) < 0 || json_integer_value(amount) > f->max)
+    if (!amount || !json_is_integer(amount) || json_integer_value(amount) < 0 || json_integer_value(amount) > f->max) {
+        snprintf(sub, sizeof sub, "%s.amount", path);
+        if (!amount)
+            return dfa_fail(err, DFA_ERR_SCHEMA, "%s: required", sub);
+        snprintf(expected, sizeof expected, "integer minor units 0..%lld", (long long)f->max);
         return bad(err, sub, expected, amount);
-    snprintf(sub, sizeof sub, "%s.currency", path);
-    if (!currency)
-        return dfa_fail(err, DFA_ERR_SCHEMA, "%s: required", sub);
-    if (!json_is_string(currency) || !dfa_iso_is_currency(json_string_value(currency)))
+    }
+    if (!currency || !json_is_string(currency) || !dfa_iso_is_currency(json_string_value(currency))) {
+        snprintf(sub, sizeof sub, "%s.currency", path);
+        if (!currency)
+            return dfa_fail(err, DFA_ERR_SCHEMA, "%s: required", sub);
         return bad(err, sub, "an ISO 4217 currency code such as \"VND\"", currency);
+    }
     return DFA_OK;
 }
 
@@ -108,12 +110,18 @@ static dfa_status check_list(const dfa_field_spec *f, const json_t *v, const cha
                              const dfa_catalog *cat, dfa_error *err)
 {
     char expected[96], sub[PATH_MAX_LEN + 16];
-    snprintf(expected, sizeof expected, "an array of 1..%zu %s", f->max_len, what);
-    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > f->max_len)
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > f->max_len) {
+        snprintf(expected, sizeof expected, "an array of 1..%zu %s", f->max_len, what);
         return bad(err, path, expected, v);
+    }
     for (size_t i = 0; i < json_array_size(v); i++) {
         json_t *item = json_array_get(v, i);
-        snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        bool repeats = false;
+        for (size_t j = 0; j < i && !repeats; j++)
+            repeats = json_equal(item, json_array_get(v, j));
+        if (one_ok(cat, item, path, NULL) == DFA_OK && !repeats)
+            continue;
+        snprintf(sub, sizeof sub, "%s[%zu]", path, i); /* the item's own path, for the message only */
         dfa_status st = one_ok(cat, item, sub, err);
         if (st)
             return st;
@@ -161,11 +169,10 @@ static dfa_status check_field(const dfa_catalog *cat, const dfa_field_spec *f, c
     case DFA_FIELD_INTEGER:
         return check_integer(f, v, path, err);
     case DFA_FIELD_TEXT:
+        if (json_is_string(v) && json_string_length(v) <= f->max_len && strlen(json_string_value(v)) == json_string_length(v))
+            return DFA_OK;
         snprintf(expected, sizeof expected, "text of at most %zu bytes", f->max_len);
-        return json_is_string(v) && json_string_length(v) <= f->max_len &&
-                       strlen(json_string_value(v)) == json_string_length(v)
-                   ? DFA_OK
-                   : bad(err, path, expected, v);
+        return bad(err, path, expected, v);
     case DFA_FIELD_ID:
         return json_is_string(v) && dfa_text_is_id(json_string_value(v), DFA_EVENT_ID_MAX)
                    ? DFA_OK
@@ -222,10 +229,10 @@ static dfa_status check_data(const dfa_catalog *cat, const dfa_event_type *t, js
         const dfa_field_spec *f = dfa_event_type_field(t, key);
         if (!f)
             return dfa_fail(err, DFA_ERR_SCHEMA, "data.%.40s: unknown field for type %s", key, t->name);
-        snprintf(path, sizeof path, "data.%s", key);
-        dfa_status st = check_field(cat, f, v, path, err);
-        if (st)
-            return st;
+        if (check_field(cat, f, v, "data", NULL) == DFA_OK)
+            continue;
+        snprintf(path, sizeof path, "data.%s", key); /* for the message only */
+        return check_field(cat, f, v, path, err);
     }
     for (size_t i = 0; i < t->n_fields; i++)
         if (t->fields[i].required && !json_object_get(data, t->fields[i].name))
@@ -383,12 +390,40 @@ static int hash_bytes(const char *buf, size_t size, void *data)
     return 0;
 }
 
+/* Appends s to *p (within end); false when it does not fit. */
+static bool put_text(char **p, const char *end, const char *s)
+{
+    size_t n = strlen(s);
+    if ((size_t)(end - *p) < n)
+        return false;
+    memcpy(*p, s, n);
+    *p += n;
+    return true;
+}
+
 void dfa_event_fingerprint(const dfa_event *ev, char out[17])
 {
-    char head[160];
-    int n = snprintf(head, sizeof head, "%s|%s|%lld|", ev->type->name, ev->original->unit_id, (long long)ev->at.utc_seconds);
+    /* "<type>|<unit>|<utc seconds>|" then the data as JSON: the bytes hashed
+     * are fixed (stored fingerprints must still match), built without printf */
+    char head[160], digits[24], *p = head;
+    const char *end = head + sizeof head;
+    long long secs = (long long)ev->at.utc_seconds;
+    unsigned long long m = secs < 0 ? 0ULL - (unsigned long long)secs : (unsigned long long)secs;
+    size_t k = sizeof digits;
+    digits[--k] = '\0';
+    do {
+        digits[--k] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (secs < 0)
+        digits[--k] = '-';
+    bool fits = put_text(&p, end, ev->type->name) && put_text(&p, end, "|") && put_text(&p, end, ev->original->unit_id) &&
+                put_text(&p, end, "|") && put_text(&p, end, digits + k) && put_text(&p, end, "|");
     uint64_t h = 1469598103934665603ULL;
-    hash_bytes(head, n > 0 && (size_t)n < sizeof head ? (size_t)n : strlen(head), &h);
+    hash_bytes(head, fits ? (size_t)(p - head) : 0, &h);
     json_dump_callback(ev->data, hash_bytes, &h, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        out[i] = hex[h & 15];
+    out[16] = '\0';
 }

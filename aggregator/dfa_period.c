@@ -146,15 +146,37 @@ static dfa_date admin_month_of(dfa_date d)
     return m;
 }
 
+/* "<letter>YYYY-MM[-DD]" for the two buckets every event writes, without
+ * printf (it showed in the consumer's profile); other years go to printf. */
+static bool stored_bucket_id(char letter, dfa_date d, bool with_day, char out[DFA_PERIOD_ID_MAX])
+{
+    if (d.year < 0 || d.year > 9999 || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31)
+        return false;
+    char *p = out;
+    *p++ = letter;
+    for (int div = 1000; div > 0; div /= 10)
+        *p++ = (char)('0' + d.year / div % 10);
+    *p++ = '-';
+    *p++ = (char)('0' + d.month / 10), *p++ = (char)('0' + d.month % 10);
+    if (with_day) {
+        *p++ = '-';
+        *p++ = (char)('0' + d.day / 10), *p++ = (char)('0' + d.day % 10);
+    }
+    *p = '\0';
+    return true;
+}
+
 bool dfa_period_id(dfa_period_kind kind, dfa_date d, char out[DFA_PERIOD_ID_MAX])
 {
     dfa_date a;
     switch (kind) {
     case DFA_PERIOD_DAY:
-        snprintf(out, DFA_PERIOD_ID_MAX, "D%04d-%02d-%02d", d.year, d.month, d.day);
+        if (!stored_bucket_id('D', d, true, out))
+            snprintf(out, DFA_PERIOD_ID_MAX, "D%04d-%02d-%02d", d.year, d.month, d.day);
         return true;
     case DFA_PERIOD_MONTH:
-        snprintf(out, DFA_PERIOD_ID_MAX, "M%04d-%02d", d.year, d.month);
+        if (!stored_bucket_id('M', d, false, out))
+            snprintf(out, DFA_PERIOD_ID_MAX, "M%04d-%02d", d.year, d.month);
         return true;
     case DFA_PERIOD_QUARTER:
         snprintf(out, DFA_PERIOD_ID_MAX, "Q%04d-%d", d.year, (d.month + 2) / 3);
