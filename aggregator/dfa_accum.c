@@ -4,15 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_arena.h"
 #include "dfa_delta.h"
 
-#define ARENA_CHUNK (64 * 1024)
-
-typedef struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used;
-    char data[];
-} arena_chunk;
 
 /* A slot of the open-addressing table: the entry's index + 1 (0 = empty)
  * and the top half of its hash, so a probe that misses rarely reads the
@@ -34,7 +28,7 @@ struct dfa_accum {
     uint64_t *hashes;           /* hash of each entry */
     slot *slots;                /* linear probing */
     size_t n_slots, cap_slots;  /* a power of two, at least twice the entries; grows with them */
-    arena_chunk *arena;         /* strings of entries */
+    dfa_arena *strings;         /* strings of entries */
     undo_step *undo;            /* the event being added: entries it changed */
     size_t n_undo, cap_undo;
     size_t event_first_entry;   /* entries from here on are the event's new ones */
@@ -51,42 +45,6 @@ static uint64_t hash_pair(const char *key, const char *field)
     return h;
 }
 
-static char *arena_strdup(arena_chunk **head, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    arena_chunk *c = *head;
-    if (!c || c->used + n > ARENA_CHUNK) {
-        size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-        arena_chunk *nc = malloc(sizeof *nc + size);
-        if (!nc)
-            return NULL;
-        nc->next = c;
-        nc->used = 0;
-        *head = c = nc;
-    }
-    char *out = c->data + c->used;
-    memcpy(out, s, n);
-    c->used += n;
-    return out;
-}
-
-static void arena_free(arena_chunk **head)
-{
-    while (*head) {
-        arena_chunk *next = (*head)->next;
-        free(*head);
-        *head = next;
-    }
-}
-
-/* Empties the arena but keeps its newest chunk for reuse. */
-static void arena_reset(arena_chunk **head)
-{
-    if (!*head)
-        return;
-    arena_free(&(*head)->next);
-    (*head)->used = 0;
-}
 
 #define MIN_SLOTS 4096
 
@@ -102,7 +60,8 @@ dfa_accum *dfa_accum_new(size_t max_entries)
     acc->entries = malloc(max_entries * sizeof *acc->entries);
     acc->hashes = malloc(max_entries * sizeof *acc->hashes);
     acc->slots = calloc(acc->n_slots, sizeof *acc->slots);
-    if (!acc->entries || !acc->hashes || !acc->slots) {
+    acc->strings = dfa_arena_new(64 * 1024);
+    if (!acc->entries || !acc->hashes || !acc->slots || !acc->strings) {
         dfa_accum_free(acc);
         return NULL;
     }
@@ -114,7 +73,7 @@ void dfa_accum_free(dfa_accum *acc)
 {
     if (!acc)
         return;
-    arena_free(&acc->arena);
+    dfa_arena_free(acc->strings);
     free(acc->entries);
     free(acc->hashes);
     free(acc->slots);
@@ -202,8 +161,8 @@ static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, 
         i = find_slot(acc, key, field, h);
     }
     dfa_accum_entry *e = &acc->entries[acc->n_entries];
-    e->key = arena_strdup(&acc->arena, key);
-    e->field = arena_strdup(&acc->arena, field);
+    e->key = dfa_arena_strdup(acc->strings, key);
+    e->field = dfa_arena_strdup(acc->strings, field);
     if (!e->key || !e->field)
         return dfa_fail(err, DFA_ERR_NOMEM, "accumulator: out of memory");
     e->amount = amount;
@@ -306,5 +265,5 @@ void dfa_accum_clear(dfa_accum *acc)
         acc->n_slots /= 2; /* shrink slowly after a large batch: the next is likely smaller */
     acc->n_entries = 0;
     acc->n_events = 0;
-    arena_reset(&acc->arena);
+    dfa_arena_reset(acc->strings);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dfa_accum.h"
+#include "dfa_arena.h"
 #include "dfa_delta.h"
 #include "dfa_keys.h"
 #include "dfa_log.h"
@@ -22,13 +23,6 @@ static const char *const outcome_names[DFA_OUTCOME__COUNT] = {
     "dead_letter"};
 
 const char *dfa_outcome_name(dfa_outcome o) { return (unsigned)o < DFA_OUTCOME__COUNT ? outcome_names[o] : "unknown"; }
-
-/* Strings that must live until a pipeline is sent; freed all at once. */
-typedef struct pool_chunk {
-    struct pool_chunk *next;
-    size_t used, size;
-    char data[];
-} pool_chunk;
 
 /* A growable array of command arguments. */
 typedef struct {
@@ -53,7 +47,7 @@ typedef struct {
 typedef struct {
     bool present, pending;
     size_t *items; /* indices into the batch, in order */
-    size_t n_items;
+    size_t n_items, cap;     /* cap: of items and of markers */
     marker *markers;
     size_t n_markers;
     arg_list members, prints, months, gauges;
@@ -74,7 +68,7 @@ struct dfa_applier {
     dfa_accum *registered; /* month and gauge keys already listed for the registries */
     dfa_resp *tx;          /* the batch's transaction, as sent */
     int64_t dedupe_ms;
-    pool_chunk *pool;
+    dfa_arena *pool; /* strings needed until a round's commands are written */
     uint64_t watched_on; /* connection that sent this round's WATCH */
     /* the batch between begin and finish */
     bool in_flight;
@@ -85,26 +79,12 @@ struct dfa_applier {
     dfa_applier_hook before_send;
     void *before_send_ctx;
     province_work work[MAX_PROVINCES];
+    arg_list reads[3 * MAX_PROVINCES + 1]; /* phase 1's commands, kept for the next batch */
     lookup *lookups;
     size_t cap_lookups;
 };
 
 static char *pool_printf(dfa_applier *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static char *pool_alloc(dfa_applier *a, size_t n)
-{
-    if (!a->pool || a->pool->used + n > a->pool->size) {
-        size_t size = n > POOL_CHUNK ? n : POOL_CHUNK;
-        pool_chunk *c = malloc(sizeof *c + size);
-        if (!c)
-            return NULL;
-        c->next = a->pool, c->used = 0, c->size = size;
-        a->pool = c;
-    }
-    char *p = a->pool->data + a->pool->used;
-    a->pool->used += n;
-    return p;
-}
 
 static char *pool_printf(dfa_applier *a, const char *fmt, ...)
 {
@@ -115,18 +95,9 @@ static char *pool_printf(dfa_applier *a, const char *fmt, ...)
     va_end(ap);
     if (n < 0 || (size_t)n >= sizeof buf)
         return NULL;
-    char *p = pool_alloc(a, (size_t)n + 1);
+    char *p = dfa_arena_alloc(a->pool, (size_t)n + 1);
     if (p)
         memcpy(p, buf, (size_t)n + 1);
-    return p;
-}
-
-static char *pool_copy(dfa_applier *a, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = pool_alloc(a, n);
-    if (p)
-        memcpy(p, s, n);
     return p;
 }
 
@@ -134,7 +105,7 @@ static char *pool_copy(dfa_applier *a, const char *s)
 static char *pool_bang(dfa_applier *a, const char *id)
 {
     size_t n = strlen(id) + 1;
-    char *p = pool_alloc(a, n + 1);
+    char *p = dfa_arena_alloc(a->pool, n + 1);
     if (p) {
         p[0] = '!';
         memcpy(p + 1, id, n);
@@ -142,14 +113,7 @@ static char *pool_bang(dfa_applier *a, const char *id)
     return p;
 }
 
-static void pool_release(dfa_applier *a)
-{
-    while (a->pool) {
-        pool_chunk *next = a->pool->next;
-        free(a->pool);
-        a->pool = next;
-    }
-}
+static void pool_release(dfa_applier *a) { dfa_arena_reset(a->pool); }
 
 static bool args_push(arg_list *l, const char *s)
 {
@@ -199,7 +163,8 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     a->registered = dfa_accum_new(max_keys);
     a->staged = dfa_accum_new(max_keys);
     a->tx = dfa_resp_new();
-    if (!a->acc || !a->ids || !a->registered || !a->staged || !a->tx) {
+    a->pool = dfa_arena_new(POOL_CHUNK);
+    if (!a->acc || !a->ids || !a->registered || !a->staged || !a->tx || !a->pool) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -207,7 +172,20 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     return DFA_OK;
 }
 
+/* Empties every province's share, keeping its arrays for the next batch
+ * (a batch's worth of frees and mallocs cost more than the memory). */
 static void reset_work(dfa_applier *a)
+{
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        w->present = w->pending = false;
+        w->n_items = w->n_markers = 0;
+        w->members.n = w->prints.n = w->months.n = w->gauges.n = 0;
+        w->first_reply = w->n_replies = 0;
+    }
+}
+
+static void free_work(dfa_applier *a)
 {
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
@@ -219,14 +197,16 @@ static void reset_work(dfa_applier *a)
         args_free(&w->gauges);
         memset(w, 0, sizeof *w);
     }
+    for (size_t i = 0; i < sizeof a->reads / sizeof a->reads[0]; i++)
+        args_free(&a->reads[i]);
 }
 
 void dfa_applier_free(dfa_applier *a)
 {
     if (!a)
         return;
-    reset_work(a);
-    pool_release(a);
+    free_work(a);
+    dfa_arena_free(a->pool);
     dfa_accum_free(a->acc);
     dfa_accum_free(a->ids);
     dfa_accum_free(a->registered);
@@ -268,10 +248,17 @@ static dfa_status group_items(dfa_applier *a, dfa_batch_item *items, size_t n, d
         province_work *w = &a->work[p];
         if (!w->present) {
             w->present = w->pending = true;
-            w->items = malloc(n * sizeof *w->items);
-            w->markers = malloc(n * sizeof *w->markers);
-            if (!w->items || !w->markers)
-                return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+            if (w->cap < n) {
+                size_t *ni = realloc(w->items, n * sizeof *ni);
+                if (ni)
+                    w->items = ni;
+                marker *nm = realloc(w->markers, n * sizeof *nm);
+                if (nm)
+                    w->markers = nm;
+                if (!ni || !nm)
+                    return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+                w->cap = n;
+            }
         }
         w->items[w->n_items++] = i;
         marker *m = marker_for(w, items[i].partition);
@@ -299,8 +286,10 @@ static char *marker_field(dfa_applier *a, const char *topic, int32_t partition)
  * writer of those provinces changes them, and then phase 3's EXEC refuses. */
 static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *items, dfa_error *err)
 {
-    arg_list cmds[3 * MAX_PROVINCES + 1] = {{0}};
+    arg_list *cmds = a->reads;
     dfa_redis_cmd rc[3 * MAX_PROVINCES + 1];
+    for (size_t i = 0; i < sizeof a->reads / sizeof a->reads[0]; i++)
+        cmds[i].n = 0;
     size_t n_cmds = 1;
     bool ok = args_push(&cmds[0], "WATCH");
     for (int p = 0; p < MAX_PROVINCES; p++)
@@ -365,10 +354,8 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         for (size_t m = 0; m < w->n_markers; m++)
             w->markers[m].expected = h->element[m]->type == REDIS_REPLY_STRING ? strtoll(h->element[m]->str, NULL, 10) : -1;
     }
-    for (size_t i = 0; i < n_cmds; i++) {
+    for (size_t i = 0; i < n_cmds; i++)
         freeReplyObject(replies[i]);
-        args_free(&cmds[i]);
-    }
     return st;
 }
 
@@ -400,7 +387,7 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
             it->outcome = DFA_OUTCOME_CANCELLED;
         } else {
             it->outcome = DFA_OUTCOME_COUNTED;
-            if (!args_push(&w->prints, id) || !args_push(&w->prints, pool_copy(a, print)))
+            if (!args_push(&w->prints, id) || !args_push(&w->prints, dfa_arena_strdup(a->pool, print)))
                 return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         }
         st = dfa_accum_add(a->ids, id, "", (int64_t)(print_value(print) | 1), err);
@@ -424,7 +411,7 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
         }
         if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED)
             st = dfa_accum_add(a->ids, bang, "", 1, err);
-        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, pool_copy(a, bang)))
+        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, dfa_arena_strdup(a->pool, bang)))
             return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         if (st == DFA_OK)
             st = dfa_accum_add(a->ids, id, "", 1, err);
