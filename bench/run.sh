@@ -114,7 +114,8 @@ for _ in $(seq 100); do [ -s "$work/broker2.addr" ] && break; sleep 0.1; done
 head -200000 "$work/events.ndjson" | grep -av '"op":"retract"' >"$work/latency-load.ndjson" || true
 DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/consumers/dfa-consumer" --set consumer.group=bench-lat \
   --set consumer.batch_ms=50 >/dev/null 2>"$work/lat-consumer.log" & lc=$!; pids+=($lc)
-grep -q 'partitions_assigned' <(timeout 30 tail -f "$work/lat-consumer.log") || true
+# the load starts once the consumer owns the partitions (polled: a tail -f could start before the log exists)
+for _ in $(seq 300); do grep -q 'partitions_assigned' "$work/lat-consumer.log" 2>/dev/null && break; sleep 0.1; done
 DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/bench/dfa-bench-latency" "$work/latency-load.ndjson" 10000 15 "$port" >"$work/latency.txt" || true
 kill -TERM "$lc"; wait "$lc" 2>/dev/null || true
 

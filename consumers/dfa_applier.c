@@ -387,7 +387,8 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
             it->outcome = DFA_OUTCOME_CANCELLED;
         } else {
             it->outcome = DFA_OUTCOME_COUNTED;
-            if (!args_push(&w->prints, id) || !args_push(&w->prints, dfa_arena_strdup(a->pool, print)))
+            /* the item stays put until this round's transaction is written */
+            if (!args_push(&w->prints, id) || !args_push(&w->prints, print))
                 return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         }
         st = dfa_accum_add(a->ids, id, "", (int64_t)(print_value(print) | 1), err);
@@ -699,7 +700,8 @@ dfa_status dfa_applier_stage(dfa_applier *a, dfa_batch_item *items, size_t n, df
     size_t end = 0;
     dfa_status st = stage_items(a->staged, items, a->n_staged, n, &end, err);
     if (st != DFA_OK) {
-        dfa_applier_unstage(a); /* begin stages again, and says what went wrong */
+        dfa_applier_unstage(a);
+        a->staged_full = true; /* nothing more until begin, which stages again and says what went wrong */
         return st;
     }
     a->staged_full = end < n;

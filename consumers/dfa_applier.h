@@ -81,7 +81,8 @@ size_t dfa_applier_taken(const dfa_applier *a);
  * call stages the items not staged yet, up to max_keys. The next begin must
  * get the same items first (the array may move); after anything else, such
  * as dropping or parsing items again, the caller unstages. A failure leaves
- * nothing staged (begin stages again and reports it). */
+ * nothing staged and stops staging until begin, which stages again and
+ * reports it. */
 dfa_status dfa_applier_stage(dfa_applier *a, dfa_batch_item *items, size_t n, dfa_error *err);
 void dfa_applier_unstage(dfa_applier *a);
 
