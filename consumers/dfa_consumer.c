@@ -452,6 +452,24 @@ static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
 }
 
 /* dfa-consumer --stats: every live consumer's last stats line. */
+/* Prints the stats line of one consumer key; false if it has none. */
+static bool print_one(dfa_redis *r, const redisReply *key)
+{
+    const char *get[] = {"HGET", key->str, "stats"};
+    size_t len[] = {4, key->len, 5};
+    dfa_redis_cmd g = {3, get, len};
+    redisReply *v = NULL;
+    bool found = dfa_redis_pipeline(r, &g, 1, &v, NULL) == DFA_OK && v->type == REDIS_REPLY_STRING;
+    if (found)
+        printf("%s %s\n", key->str + strlen("dfa:consumer:"), v->str);
+    freeReplyObject(v);
+    return found;
+}
+
+/* Every live consumer's stats line. SCAN walks the whole keyspace, a page at
+ * a time, until its cursor comes back to 0: one page covers only part of the
+ * keyspace and may hold none of the consumers' keys (KEYS is denied to the
+ * pipeline's ACL user). Exit 1 when no consumer has reported. */
 static int print_stats(const dfa_config *cfg)
 {
     dfa_redis *r = NULL;
@@ -461,28 +479,30 @@ static int print_stats(const dfa_config *cfg)
         dfa_redis_free(r);
         return 2;
     }
-    /* one SCAN page of up to 10000 keys: KEYS is denied to the pipeline's ACL user */
-    const char *keys_argv[] = {"SCAN", "0", "MATCH", "dfa:consumer:*", "COUNT", "10000"};
-    size_t keys_len[] = {4, 1, 5, 14, 5, 5};
-    dfa_redis_cmd cmd = {6, keys_argv, keys_len};
-    redisReply *page = NULL, *keys = NULL;
-    int rc = 1;
-    if (dfa_redis_pipeline(r, &cmd, 1, &page, &err) == DFA_OK && page->type == REDIS_REPLY_ARRAY && page->elements == 2 &&
-        (keys = page->element[1])->type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i < keys->elements; i++) {
-            const char *get[] = {"HGET", keys->element[i]->str, "stats"};
-            size_t len[] = {4, keys->element[i]->len, 5};
-            dfa_redis_cmd g = {3, get, len};
-            redisReply *v = NULL;
-            if (dfa_redis_pipeline(r, &g, 1, &v, &err) == DFA_OK && v->type == REDIS_REPLY_STRING)
-                printf("%s %s\n", keys->element[i]->str + strlen("dfa:consumer:"), v->str);
-            freeReplyObject(v);
+    char cursor[32] = "0";
+    size_t shown = 0;
+    int rc = 0;
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", "dfa:consumer:*", "COUNT", "10000"};
+        size_t len[] = {4, strlen(cursor), 5, 14, 5, 5};
+        dfa_redis_cmd cmd = {6, argv, len};
+        redisReply *page = NULL;
+        if (dfa_redis_pipeline(r, &cmd, 1, &page, &err) != DFA_OK || page->type != REDIS_REPLY_ARRAY ||
+            page->elements != 2 || page->element[0]->type != REDIS_REPLY_STRING ||
+            page->element[1]->type != REDIS_REPLY_ARRAY) {
+            fprintf(stderr, "dfa-consumer: SCAN: %s\n",
+                    err.msg[0] ? err.msg : page && page->type == REDIS_REPLY_ERROR ? page->str : "unexpected reply");
+            freeReplyObject(page);
+            rc = 2;
+            break;
         }
-        rc = keys->elements ? 0 : 1;
-    }
-    freeReplyObject(page);
+        snprintf(cursor, sizeof cursor, "%s", page->element[0]->str);
+        for (size_t i = 0; i < page->element[1]->elements; i++)
+            shown += print_one(r, page->element[1]->element[i]);
+        freeReplyObject(page);
+    } while (strcmp(cursor, "0") != 0);
     dfa_redis_free(r);
-    return rc;
+    return rc ? rc : shown ? 0 : 1;
 }
 
 int main(int argc, char **argv)

@@ -32,7 +32,10 @@ check "clean: batches were cut by consumer.max_keys" \
 invalid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid"])' "$WORK/truth.json")
 check "clean: the dead-letter topic fills up" wait_topic_count dfa.events.dlq "$invalid" 30
 expect_eq "clean: dead-lettered = invalid lines, no more" "$(topic_count dfa.events.dlq)" "$invalid"
+# a keyspace far larger than one SCAN page: --stats must still find the consumer's key
+redis-cli -p "$REDIS_PORT" eval "for i = 1, 60000 do redis.call('SET', 'filler:' .. i, 'x') end return 0" 0 >/dev/null
 "$BIN/consumers/dfa-consumer" --stats >"$WORK/stats.txt"
+redis-cli -p "$REDIS_PORT" eval "for i = 1, 60000 do redis.call('DEL', 'filler:' .. i) end return 0" 0 >/dev/null
 check "clean: --stats shows the live consumer's figures" grep -q "counted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["valid_adds"])' "$WORK/truth.json")" "$WORK/stats.txt"
 kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
 check "clean: SIGTERM stops the consumer cleanly" grep -q "event=stopped" "$WORK/clean.log"
