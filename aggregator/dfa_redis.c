@@ -234,6 +234,30 @@ dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, d
     return DFA_OK;
 }
 
+dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, void *ctx, dfa_error *err)
+{
+    char cursor[32] = "0";
+    dfa_status st = DFA_OK;
+    do {
+        const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "10000"};
+        const size_t len[] = {4, strlen(cursor), 5, strlen(match), 5, 5};
+        dfa_redis_cmd cmd = {6, argv, len};
+        redisReply *page = NULL;
+        st = dfa_redis_pipeline(r, &cmd, 1, &page, err);
+        if (st == DFA_OK && (page->type != REDIS_REPLY_ARRAY || page->elements != 2 ||
+                             page->element[0]->type != REDIS_REPLY_STRING || page->element[1]->type != REDIS_REPLY_ARRAY))
+            st = dfa_fail(err, DFA_ERR_IO, "redis: SCAN: %s", page->type == REDIS_REPLY_ERROR ? page->str : "unexpected reply");
+        if (st == DFA_OK) {
+            snprintf(cursor, sizeof cursor, "%s", page->element[0]->str);
+            const redisReply *keys = page->element[1];
+            for (size_t i = 0; st == DFA_OK && i < keys->elements; i++)
+                st = fn(ctx, keys->element[i]->str, err);
+        }
+        freeReplyObject(page);
+    } while (st == DFA_OK && strcmp(cursor, "0") != 0);
+    return st;
+}
+
 dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, redisReply **replies, dfa_error *err)
 {
     for (size_t i = 0; i < n; i++)

@@ -61,6 +61,13 @@ typedef struct {
 /* Reads exactly n replies into *t; fails like dfa_redis_receive. */
 dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, dfa_error *err);
 
+/* Calls fn(ctx, key) for every key matching the glob `match`, walking the
+ * keyspace with SCAN until its cursor comes back to 0 (KEYS is denied to the
+ * pipeline's ACL user). A key may come twice if the keyspace changes meanwhile.
+ * Stops at fn's first failure and returns it. */
+typedef dfa_status (*dfa_redis_key_fn)(void *ctx, const char *key, dfa_error *err);
+dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, void *ctx, dfa_error *err);
+
 /* Drops the connection so the next call reconnects. */
 void dfa_redis_reset(dfa_redis *r);
 

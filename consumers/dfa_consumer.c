@@ -452,57 +452,41 @@ static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
 }
 
 /* dfa-consumer --stats: every live consumer's last stats line. */
-/* Prints the stats line of one consumer key; false if it has none. */
-static bool print_one(dfa_redis *r, const redisReply *key)
+typedef struct {
+    dfa_redis *redis;
+    size_t shown;
+} stats_walk;
+
+/* Prints the stats line of one consumer's key, when it has one. */
+static dfa_status print_one(void *ctx, const char *key, dfa_error *err)
 {
-    const char *get[] = {"HGET", key->str, "stats"};
-    size_t len[] = {4, key->len, 5};
+    stats_walk *w = ctx;
+    const char *get[] = {"HGET", key, "stats"};
+    size_t len[] = {4, strlen(key), 5};
     dfa_redis_cmd g = {3, get, len};
     redisReply *v = NULL;
-    bool found = dfa_redis_pipeline(r, &g, 1, &v, NULL) == DFA_OK && v->type == REDIS_REPLY_STRING;
-    if (found)
-        printf("%s %s\n", key->str + strlen("dfa:consumer:"), v->str);
+    dfa_status st = dfa_redis_pipeline(w->redis, &g, 1, &v, err);
+    if (st == DFA_OK && v->type == REDIS_REPLY_STRING) {
+        printf("%s %s\n", key + strlen("dfa:consumer:"), v->str);
+        w->shown++;
+    }
     freeReplyObject(v);
-    return found;
+    return st;
 }
 
-/* Every live consumer's stats line. SCAN walks the whole keyspace, a page at
- * a time, until its cursor comes back to 0: one page covers only part of the
- * keyspace and may hold none of the consumers' keys (KEYS is denied to the
- * pipeline's ACL user). Exit 1 when no consumer has reported. */
+/* Every live consumer's stats line; exit 1 when none has reported. */
 static int print_stats(const dfa_config *cfg)
 {
-    dfa_redis *r = NULL;
+    stats_walk w = {0};
     dfa_error err = {0};
-    if (dfa_redis_new(cfg, &r, &err) != DFA_OK || dfa_redis_connect(r, &err) != DFA_OK) {
+    if (dfa_redis_new(cfg, &w.redis, &err) != DFA_OK || dfa_redis_connect(w.redis, &err) != DFA_OK ||
+        dfa_redis_scan(w.redis, "dfa:consumer:*", print_one, &w, &err) != DFA_OK) {
         fprintf(stderr, "dfa-consumer: %s\n", err.msg);
-        dfa_redis_free(r);
+        dfa_redis_free(w.redis);
         return 2;
     }
-    char cursor[32] = "0";
-    size_t shown = 0;
-    int rc = 0;
-    do {
-        const char *argv[] = {"SCAN", cursor, "MATCH", "dfa:consumer:*", "COUNT", "10000"};
-        size_t len[] = {4, strlen(cursor), 5, 14, 5, 5};
-        dfa_redis_cmd cmd = {6, argv, len};
-        redisReply *page = NULL;
-        if (dfa_redis_pipeline(r, &cmd, 1, &page, &err) != DFA_OK || page->type != REDIS_REPLY_ARRAY ||
-            page->elements != 2 || page->element[0]->type != REDIS_REPLY_STRING ||
-            page->element[1]->type != REDIS_REPLY_ARRAY) {
-            fprintf(stderr, "dfa-consumer: SCAN: %s\n",
-                    err.msg[0] ? err.msg : page && page->type == REDIS_REPLY_ERROR ? page->str : "unexpected reply");
-            freeReplyObject(page);
-            rc = 2;
-            break;
-        }
-        snprintf(cursor, sizeof cursor, "%s", page->element[0]->str);
-        for (size_t i = 0; i < page->element[1]->elements; i++)
-            shown += print_one(r, page->element[1]->element[i]);
-        freeReplyObject(page);
-    } while (strcmp(cursor, "0") != 0);
-    dfa_redis_free(r);
-    return rc ? rc : shown ? 0 : 1;
+    dfa_redis_free(w.redis);
+    return w.shown ? 0 : 1;
 }
 
 int main(int argc, char **argv)

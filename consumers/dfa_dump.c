@@ -37,6 +37,48 @@ static redisReply *run(dfa_redis *r, int argc, const char **argv, dfa_error *err
     return rep;
 }
 
+typedef struct {
+    dfa_redis *redis;
+    line *lines;
+    size_t n, cap;
+} dump;
+
+static bool add_line(dump *d, const char *key, const char *field, const char *value)
+{
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4096;
+        line *nl = realloc(d->lines, cap * sizeof *nl);
+        if (!nl)
+            return false;
+        d->lines = nl;
+        d->cap = cap;
+    }
+    size_t len = strlen(key) + strlen(field) + strlen(value) + 3;
+    if (!(d->lines[d->n].text = malloc(len)))
+        return false;
+    snprintf(d->lines[d->n++].text, len, "%s\t%s\t%s", key, field, value);
+    return true;
+}
+
+/* Every non-zero field of one counter key, as lines. */
+static dfa_status dump_key(void *ctx, const char *key, dfa_error *err)
+{
+    dump *d = ctx;
+    if (!is_counter_key(key))
+        return DFA_OK;
+    const char *get[] = {"HGETALL", key};
+    redisReply *h = run(d->redis, 2, get, err);
+    if (!h)
+        return DFA_ERR_IO;
+    dfa_status st = DFA_OK;
+    for (size_t f = 0; st == DFA_OK && h->type == REDIS_REPLY_ARRAY && f + 1 < h->elements; f += 2)
+        if (strcmp(h->element[f + 1]->str, "0") != 0 && /* a counter back at 0 is the same as none */
+            !add_line(d, key, h->element[f]->str, h->element[f + 1]->str))
+            st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    freeReplyObject(h);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     dfa_config_args args = {0};
@@ -56,42 +98,12 @@ int main(int argc, char **argv)
         dfa_config_free(cfg);
         return 2;
     }
-    line *lines = NULL;
-    size_t n = 0, cap = 0;
-    char cursor[32] = "0";
-    int rc = 0;
-    do {
-        const char *scan[] = {"SCAN", cursor, "MATCH", "dfa:{p:*", "COUNT", "1000"};
-        redisReply *page = run(r, 6, scan, &err);
-        if (!page || page->type != REDIS_REPLY_ARRAY) {
-            fprintf(stderr, "dfa-dump: SCAN: %s\n", page ? "unexpected reply" : err.msg);
-            freeReplyObject(page);
-            rc = 2;
-            break;
-        }
-        snprintf(cursor, sizeof cursor, "%s", page->element[0]->str);
-        redisReply *keys = page->element[1];
-        for (size_t k = 0; k < keys->elements; k++) {
-            const char *key = keys->element[k]->str;
-            if (!is_counter_key(key))
-                continue;
-            const char *get[] = {"HGETALL", key};
-            redisReply *h = run(r, 2, get, &err);
-            for (size_t f = 0; h && h->type == REDIS_REPLY_ARRAY && f + 1 < h->elements; f += 2) {
-                if (strcmp(h->element[f + 1]->str, "0") == 0)
-                    continue; /* a counter back at 0 is the same as none */
-                if (n == cap) {
-                    cap = cap ? cap * 2 : 4096;
-                    lines = realloc(lines, cap * sizeof *lines);
-                }
-                size_t len = strlen(key) + h->element[f]->len + h->element[f + 1]->len + 3;
-                lines[n].text = malloc(len);
-                snprintf(lines[n++].text, len, "%s\t%s\t%s", key, h->element[f]->str, h->element[f + 1]->str);
-            }
-            freeReplyObject(h);
-        }
-        freeReplyObject(page);
-    } while (strcmp(cursor, "0") != 0);
+    dump d = {.redis = r};
+    int rc = dfa_redis_scan(r, "dfa:{p:*", dump_key, &d, &err) == DFA_OK ? 0 : 2;
+    if (rc)
+        fprintf(stderr, "dfa-dump: %s\n", err.msg);
+    line *lines = d.lines;
+    size_t n = d.n;
     qsort(lines, n, sizeof *lines, by_text);
     for (size_t i = 0; i < n; i++) {
         puts(lines[i].text);
