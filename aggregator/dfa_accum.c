@@ -7,7 +7,6 @@
 #include "dfa_arena.h"
 #include "dfa_delta.h"
 
-
 /* A slot of the open-addressing table: the entry's index + 1 (0 = empty)
  * and the top half of its hash, so a probe that misses rarely reads the
  * entry itself. */
@@ -44,7 +43,6 @@ static uint64_t hash_pair(const char *key, const char *field)
         h = (h ^ *p) * 1099511628211ULL;
     return h;
 }
-
 
 #define MIN_SLOTS 4096
 
@@ -101,12 +99,11 @@ static size_t find_slot(const dfa_accum *acc, const char *key, const char *field
     }
 }
 
-/* Doubles the table (from the hashes kept per entry) while the entries
- * fill more than half of it: a batch's table stays as small as the batch. */
-static bool grow_if_needed(dfa_accum *acc)
+/* Doubles the table, placing the entries again from their kept hashes. It
+ * grows when the entries would fill more than half of it, so a batch's
+ * table stays about as small as the batch. */
+static bool grow(dfa_accum *acc)
 {
-    if (2 * (acc->n_entries + 1) <= acc->n_slots)
-        return true;
     size_t n = acc->n_slots * 2;
     if (n > acc->cap_slots) {
         slot *ns = realloc(acc->slots, n * sizeof *ns);
@@ -156,7 +153,7 @@ static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, 
     if (acc->n_entries == acc->max_entries)
         return dfa_fail(err, DFA_ERR_LIMIT, "accumulator full (%zu keys)", acc->max_entries);
     if (2 * (acc->n_entries + 1) > acc->n_slots) {
-        if (!grow_if_needed(acc))
+        if (!grow(acc))
             return dfa_fail(err, DFA_ERR_NOMEM, "accumulator: out of memory");
         i = find_slot(acc, key, field, h);
     }
