@@ -12,8 +12,7 @@
 #include <unistd.h>
 
 #include "dfa_clock.h"
-#include "dfa_bench.h"
-#include "dfa_producer.h"
+#include "dfa_bench_producer.h"
 
 #define MAX_PROBES 4096
 #define PROBE_KEY "dfa:{p:01}:d:D2026-01-15:oda_donors@01"
@@ -69,12 +68,9 @@ int main(int argc, char **argv)
         return 2;
     char **lines = in.lines;
     size_t *lens = in.lens, n = in.n;
-    dfa_producer *p = NULL;
-    dfa_error err = {0};
-    if (dfa_producer_new(in.cfg, in.core, ignore, NULL, &p, &err)) {
-        fprintf(stderr, "setup: %s\n", err.msg);
+    dfa_producer *p = dfa_bench_producer(&in, ignore, NULL);
+    if (!p)
         return 2;
-    }
     pthread_t watcher;
     pthread_create(&watcher, NULL, watch, NULL);
     double start = dfa_clock_seconds(), next_probe = start;

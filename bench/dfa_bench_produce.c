@@ -7,8 +7,7 @@
 #include <time.h>
 
 #include "dfa_clock.h"
-#include "dfa_bench.h"
-#include "dfa_producer.h"
+#include "dfa_bench_producer.h"
 
 static atomic_llong delivered, failed;
 
@@ -30,17 +29,14 @@ int main(int argc, char **argv)
         return 2;
     char **lines = in.lines;
     size_t *lens = in.lens, n = in.n;
-    dfa_producer *p = NULL;
-    dfa_error err = {0};
-    if (dfa_producer_new(in.cfg, in.core, on_delivery, NULL, &p, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
+    dfa_producer *p = dfa_bench_producer(&in, on_delivery, NULL);
+    if (!p)
         return 2;
-    }
     double t0 = dfa_clock_seconds();
     long long refused = 0;
     for (size_t i = 0; i < n; i++)
         refused += dfa_producer_send_json(p, lines[i], lens[i], i, NULL) != DFA_OK;
-    dfa_producer_flush(p, 120000, &err);
+    dfa_producer_flush(p, 120000, NULL);
     double secs = dfa_clock_seconds() - t0;
     printf("lines=%zu delivered=%lld refused=%lld failed=%lld seconds=%.2f c_api_per_s=%.0f\n", n,
            (long long)atomic_load(&delivered), refused, (long long)atomic_load(&failed), secs, (double)n / secs);
