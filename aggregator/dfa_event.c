@@ -407,18 +407,9 @@ void dfa_event_fingerprint(const dfa_event *ev, char out[17])
      * are fixed (stored fingerprints must still match), built without printf */
     char head[160], digits[24], *p = head;
     const char *end = head + sizeof head;
-    long long secs = (long long)ev->at.utc_seconds;
-    unsigned long long m = secs < 0 ? 0ULL - (unsigned long long)secs : (unsigned long long)secs;
-    size_t k = sizeof digits;
-    digits[--k] = '\0';
-    do {
-        digits[--k] = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
-    if (secs < 0)
-        digits[--k] = '-';
+    digits[dfa_text_decimal(digits, (int64_t)ev->at.utc_seconds)] = '\0';
     bool fits = put_text(&p, end, ev->type->name) && put_text(&p, end, "|") && put_text(&p, end, ev->original->unit_id) &&
-                put_text(&p, end, "|") && put_text(&p, end, digits + k) && put_text(&p, end, "|");
+                put_text(&p, end, "|") && put_text(&p, end, digits) && put_text(&p, end, "|");
     uint64_t h = 1469598103934665603ULL;
     hash_bytes(head, fits ? (size_t)(p - head) : 0, &h);
     json_dump_callback(ev->data, hash_bytes, &h, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_text.h"
+
 struct dfa_resp {
     char *data;
     size_t len, cap, commands;
@@ -45,30 +47,13 @@ static bool reserve(dfa_resp *b, size_t n)
     return true;
 }
 
-/* Writes v in decimal at p; returns how many bytes. */
-static size_t put_decimal(char *p, int64_t v)
-{
-    char tmp[20];
-    size_t n = 0, out = 0;
-    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
-    if (v < 0)
-        p[out++] = '-';
-    while (n)
-        p[out++] = tmp[--n];
-    return out;
-}
-
 /* "<mark><n>\r\n", the header of an array or of a bulk string. */
 static void header(dfa_resp *b, char mark, size_t n)
 {
     if (!reserve(b, 24))
         return;
     b->data[b->len++] = mark;
-    b->len += put_decimal(b->data + b->len, (int64_t)n);
+    b->len += dfa_text_decimal(b->data + b->len, (int64_t)n);
     b->data[b->len++] = '\r';
     b->data[b->len++] = '\n';
 }
@@ -96,7 +81,7 @@ void dfa_resp_str(dfa_resp *b, const char *s) { dfa_resp_arg(b, s, strlen(s)); }
 void dfa_resp_int(dfa_resp *b, int64_t v)
 {
     char digits[24];
-    dfa_resp_arg(b, digits, put_decimal(digits, v));
+    dfa_resp_arg(b, digits, dfa_text_decimal(digits, v));
 }
 
 const char *dfa_resp_data(const dfa_resp *b, size_t *len)

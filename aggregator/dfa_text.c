@@ -131,3 +131,19 @@ static bool name_char(char c)
 
 bool dfa_text_is_id(const char *s, size_t max) { return all_in_class(s, max, id_char); }
 bool dfa_text_is_name(const char *s, size_t max) { return all_in_class(s, max, name_char); }
+
+size_t dfa_text_decimal(char *out, int64_t v)
+{
+    char tmp[20];
+    size_t n = 0, len = 0;
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        out[len++] = '-';
+    while (n)
+        out[len++] = tmp[--n];
+    return len;
+}

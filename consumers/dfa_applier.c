@@ -378,11 +378,12 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
         it->outcome = DFA_OUTCOME_DUPLICATE;
         return DFA_OK;
     }
-    char bang[DFA_EVENT_ID_MAX + 2];
     const char *print = it->print;
     dfa_status st = DFA_OK;
     if (!dfa_event_is_retraction(ev)) {
-        snprintf(bang, sizeof bang, "!%s", id);
+        const char *bang = pool_bang(a, id);
+        if (!bang)
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         if (l->id_cancelled || dfa_accum_get(a->ids, bang, "") != 0) {
             it->outcome = DFA_OUTCOME_CANCELLED;
         } else {
@@ -394,7 +395,9 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
         st = dfa_accum_add(a->ids, id, "", (int64_t)(print_value(print) | 1), err);
     } else {
         const char *ref = dfa_event_subject_id(ev);
-        snprintf(bang, sizeof bang, "!%s", ref);
+        const char *bang = pool_bang(a, ref); /* in the pool: it goes into seen as it is */
+        if (!bang)
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         int64_t batch_print = dfa_accum_get(a->ids, ref, "");
         if (l->ref_retracted || dfa_accum_get(a->ids, bang, "") != 0) {
             it->outcome = DFA_OUTCOME_ALREADY_RETRACTED;
@@ -412,7 +415,7 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
         }
         if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED)
             st = dfa_accum_add(a->ids, bang, "", 1, err);
-        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, dfa_arena_strdup(a->pool, bang)))
+        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, bang))
             return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         if (st == DFA_OK)
             st = dfa_accum_add(a->ids, id, "", 1, err);
