@@ -1,5 +1,6 @@
 #include "dfa_core.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 
 struct dfa_core {
@@ -10,6 +11,8 @@ struct dfa_core {
 dfa_status dfa_core_open(const char *catalog_path, const char *provinces_path, dfa_core **out,
                          dfa_error *err)
 {
+    if (sodium_init() < 0) /* picks its implementations once; safe to call again */
+        return dfa_fail(err, DFA_ERR_NOMEM, "libsodium: could not initialise");
     dfa_core *core = calloc(1, sizeof *core);
     if (!core)
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");

@@ -1,6 +1,7 @@
 #include "dfa_event.h"
 
 #include <jansson.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,13 +381,12 @@ const dfa_unit *dfa_event_original_unit(const dfa_event *ev) { return ev->origin
 const dfa_catalog *dfa_event_catalog(const dfa_event *ev) { return ev->catalog; }
 const struct json_t *dfa_event_data(const dfa_event *ev) { return ev->data; }
 
-/* FNV-1a over the bytes jansson writes, without building the string. */
+/* SHA-256 over the bytes jansson writes, without building the string: a
+ * retraction's copy is matched by this digest, so it must resist a sender
+ * who crafts a copy with other data and the same fingerprint. */
 static int hash_bytes(const char *buf, size_t size, void *data)
 {
-    uint64_t h = *(uint64_t *)data;
-    for (size_t i = 0; i < size; i++)
-        h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
-    *(uint64_t *)data = h;
+    crypto_hash_sha256_update(data, (const unsigned char *)buf, size);
     return 0;
 }
 
@@ -410,11 +410,16 @@ void dfa_event_fingerprint(const dfa_event *ev, char out[17])
     digits[dfa_text_decimal(digits, (int64_t)ev->at.utc_seconds)] = '\0';
     bool fits = put_text(&p, end, ev->type->name) && put_text(&p, end, "|") && put_text(&p, end, ev->original->unit_id) &&
                 put_text(&p, end, "|") && put_text(&p, end, digits) && put_text(&p, end, "|");
-    uint64_t h = 1469598103934665603ULL;
-    hash_bytes(head, fits ? (size_t)(p - head) : 0, &h);
-    json_dump_callback(ev->data, hash_bytes, &h, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    hash_bytes(head, fits ? (size_t)(p - head) : 0, &st);
+    json_dump_callback(ev->data, hash_bytes, &st, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&st, digest);
     static const char hex[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, h >>= 4)
-        out[i] = hex[h & 15];
+    for (int i = 0; i < 8; i++) { /* the first 64 bits: a second preimage still costs 2^64 */
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
     out[16] = '\0';
 }

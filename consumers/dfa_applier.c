@@ -405,6 +405,7 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, c
             uint64_t want = batch_print ? (uint64_t)batch_print : (l->has_ref_print ? (print_value(l->ref_print) | 1) : 0);
             if (want && want != (print_value(print) | 1)) {
                 it->outcome = DFA_OUTCOME_DEAD_LETTER;
+                it->code = "retraction_mismatch";
                 snprintf(it->reason, sizeof it->reason,
                          "retraction: ref %s names an event with other content (type, province, time or data differ)", ref);
                 return DFA_OK;

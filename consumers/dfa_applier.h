@@ -36,9 +36,15 @@ const char *dfa_outcome_name(dfa_outcome o);
 typedef struct {
     int32_t partition;
     int64_t offset;
-    dfa_event *event; /* NULL when the message was invalid; borrowed */
+    int64_t timestamp_ms; /* the message's Kafka timestamp (ms since the epoch); -1 when it has none */
+    dfa_event *event;     /* NULL when the message was invalid; borrowed */
     dfa_outcome outcome;
-    char reason[DFA_ERROR_MSG_MAX]; /* why, for DFA_OUTCOME_DEAD_LETTER */
+    /* Set when the item is owed a dead letter: a static code such as "schema"
+     * or "retraction_mismatch", and why in reason. Usually with
+     * DFA_OUTCOME_DEAD_LETTER; with DFA_OUTCOME_COUNTED it is a notice about
+     * a counted event (a retraction that came before it carried another copy). */
+    const char *code;
+    char reason[DFA_ERROR_MSG_MAX];
     char print[17];                 /* the event's fingerprint, filled by the applier when it stages it */
 } dfa_batch_item;
 

@@ -47,7 +47,6 @@ typedef struct {
     rd_kafka_message_t **pending; /* the batch, in poll order; owned until committed */
     size_t n_pending, cap_pending;
     dfa_batch_item *items;
-    const char **codes; /* error code per item, for dead letters */
     size_t n_parsed;    /* pending[0..n_parsed) have their item (and event) already */
     size_t in_flight;   /* pending[0..in_flight) are being applied (dfa_applier_begin) */
     size_t batch_events;
@@ -68,10 +67,6 @@ static bool append_pending(consumer *c, rd_kafka_message_t *m)
         if (!ni)
             return false;
         c->items = ni;
-        const char **nc = realloc(c->codes, cap * sizeof *nc);
-        if (!nc)
-            return false;
-        c->codes = nc;
         c->cap_pending = cap;
     }
     c->pending[c->n_pending++] = m;
@@ -118,7 +113,6 @@ static void release_prefix(consumer *c, size_t n)
     size_t rest = c->n_pending - n;
     memmove(c->pending, c->pending + n, rest * sizeof *c->pending);
     memmove(c->items, c->items + n, rest * sizeof *c->items);
-    memmove(c->codes, c->codes + n, rest * sizeof *c->codes);
     c->n_pending -= n;
     c->n_parsed -= n;
 }
@@ -132,14 +126,14 @@ static void parse_pending(consumer *c)
         rd_kafka_message_t *m = c->pending[i];
         dfa_batch_item *it = &c->items[i];
         dfa_error e = {0};
-        *it = (dfa_batch_item){.partition = m->partition, .offset = m->offset};
+        rd_kafka_timestamp_type_t tstype;
+        *it = (dfa_batch_item){.partition = m->partition, .offset = m->offset,
+                               .timestamp_ms = rd_kafka_message_timestamp(m, &tstype)};
         if (dfa_event_parse(c->core, m->payload ? m->payload : "", m->len, &it->event, &e) != DFA_OK) {
             it->event = NULL;
             it->outcome = DFA_OUTCOME_DEAD_LETTER;
+            it->code = dfa_status_name(e.code);
             snprintf(it->reason, sizeof it->reason, "%s", e.msg);
-            c->codes[i] = dfa_status_name(e.code);
-        } else {
-            c->codes[i] = "retraction_mismatch"; /* the only way a valid event is dead-lettered */
         }
     }
     c->n_parsed = c->n_pending;
@@ -162,8 +156,8 @@ static dfa_status finish_in_flight(consumer *c, dfa_error *err)
     bool whole = done == c->in_flight;
     c->in_flight = 0;
     for (size_t i = 0; st == DFA_OK && i < done; i++)
-        if (c->items[i].outcome == DFA_OUTCOME_DEAD_LETTER)
-            st = dfa_deadletter_send(c->dlq, c->pending[i], c->codes[i], c->items[i].reason, err);
+        if (c->items[i].code)
+            st = dfa_deadletter_send(c->dlq, c->pending[i], c->items[i].code, c->items[i].reason, err);
     if (st == DFA_OK)
         st = dfa_deadletter_flush(c->dlq, 30000, err);
     if (st != DFA_OK || !whole)
@@ -546,7 +540,6 @@ int main(int argc, char **argv)
         rd_kafka_message_destroy(c.pending[i]);
     free(c.pending);
     free(c.items);
-    free(c.codes);
     dfa_deadletter_free(c.dlq);
     dfa_applier_free(c.applier);
     dfa_redis_free(c.redis);

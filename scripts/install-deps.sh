@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config     # toolchain
   librdkafka-dev libjansson-dev libhiredis-dev libcmocka-dev   # the fixed stack
+  libsodium-dev                        # SHA-256 (fingerprints, dead-letter digests)
   redis-server                         # the real Redis the demo and tests start
   kcat                                 # a real Kafka client the tests read back with
   python3                              # test drivers
