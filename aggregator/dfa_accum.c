@@ -21,8 +21,20 @@ typedef struct {
     int64_t amount; /* added to an entry that was there before */
 } undo_step;
 
+/* A distinct key: its string (shared by its entries) and its caller's tag. */
+typedef struct {
+    const char *name;
+    int tag;
+} key_info;
+
 struct dfa_accum {
     size_t max_entries, n_entries, n_events;
+    key_info *keys;             /* distinct keys, in insertion order */
+    uint64_t *key_hashes;
+    slot *key_slots;            /* linear probing over keys, like slots over entries */
+    size_t n_keys, n_key_slots, cap_key_slots;
+    int tag;                    /* given to keys added from now on */
+    size_t event_first_key;     /* keys from here on are the event's new ones */
     dfa_accum_entry *entries;   /* in insertion order */
     uint64_t *hashes;           /* hash of each entry */
     slot *slots;                /* linear probing */
@@ -33,11 +45,18 @@ struct dfa_accum {
     size_t event_first_entry;   /* entries from here on are the event's new ones */
 };
 
-static uint64_t hash_pair(const char *key, const char *field)
+/* FNV-1a: a table index, not a digest anything depends on. */
+static uint64_t hash_key(const char *key)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    uint64_t h = 1469598103934665603ULL;
     for (const unsigned char *p = (const unsigned char *)key; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t hash_pair(const char *key, const char *field)
+{
+    uint64_t h = hash_key(key);
     h = (h ^ 0xFF) * 1099511628211ULL; /* separator no string contains */
     for (const unsigned char *p = (const unsigned char *)field; *p; p++)
         h = (h ^ *p) * 1099511628211ULL;
@@ -55,15 +74,21 @@ dfa_accum *dfa_accum_new(size_t max_entries)
         return NULL;
     acc->max_entries = max_entries;
     acc->n_slots = MIN_SLOTS;
+    acc->n_key_slots = MIN_SLOTS;
     acc->entries = malloc(max_entries * sizeof *acc->entries);
     acc->hashes = malloc(max_entries * sizeof *acc->hashes);
     acc->slots = calloc(acc->n_slots, sizeof *acc->slots);
+    acc->keys = malloc(max_entries * sizeof *acc->keys);
+    acc->key_hashes = malloc(max_entries * sizeof *acc->key_hashes);
+    acc->key_slots = calloc(acc->n_key_slots, sizeof *acc->key_slots);
     acc->strings = dfa_arena_new(64 * 1024);
-    if (!acc->entries || !acc->hashes || !acc->slots || !acc->strings) {
+    if (!acc->entries || !acc->hashes || !acc->slots || !acc->keys || !acc->key_hashes || !acc->key_slots ||
+        !acc->strings) {
         dfa_accum_free(acc);
         return NULL;
     }
     acc->cap_slots = acc->n_slots;
+    acc->cap_key_slots = acc->n_key_slots;
     return acc;
 }
 
@@ -75,6 +100,9 @@ void dfa_accum_free(dfa_accum *acc)
     free(acc->entries);
     free(acc->hashes);
     free(acc->slots);
+    free(acc->keys);
+    free(acc->key_hashes);
+    free(acc->key_slots);
     free(acc->undo);
     free(acc);
 }
@@ -99,28 +127,65 @@ static size_t find_slot(const dfa_accum *acc, const char *key, const char *field
     }
 }
 
-/* Doubles the table, placing the entries again from their kept hashes. It
- * grows when the entries would fill more than half of it, so a batch's
- * table stays about as small as the batch. */
-static bool grow(dfa_accum *acc)
+/* Doubles a table of slots, placing its n items again from their kept
+ * hashes. A table grows when its items would fill more than half of it, so
+ * a batch's table stays about as small as the batch. */
+static bool grow_table(slot **slots, size_t *n_slots, size_t *cap_slots, const uint64_t *hashes, size_t n_items)
 {
-    size_t n = acc->n_slots * 2;
-    if (n > acc->cap_slots) {
-        slot *ns = realloc(acc->slots, n * sizeof *ns);
+    size_t n = *n_slots * 2;
+    if (n > *cap_slots) {
+        slot *ns = realloc(*slots, n * sizeof *ns);
         if (!ns)
             return false;
-        acc->slots = ns;
-        acc->cap_slots = n;
+        *slots = ns;
+        *cap_slots = n;
     }
-    acc->n_slots = n;
-    memset(acc->slots, 0, n * sizeof *acc->slots);
-    for (size_t e = 0; e < acc->n_entries; e++) {
-        size_t i = (size_t)acc->hashes[e] & (n - 1);
-        while (acc->slots[i].index != 0)
+    *n_slots = n;
+    memset(*slots, 0, n * sizeof **slots);
+    for (size_t e = 0; e < n_items; e++) {
+        size_t i = (size_t)hashes[e] & (n - 1);
+        while ((*slots)[i].index != 0)
             i = (i + 1) & (n - 1);
-        acc->slots[i] = (slot){(uint32_t)(e + 1), tag_of(acc->hashes[e])};
+        (*slots)[i] = (slot){(uint32_t)(e + 1), tag_of(hashes[e])};
     }
     return true;
+}
+
+static bool grow(dfa_accum *acc) { return grow_table(&acc->slots, &acc->n_slots, &acc->cap_slots, acc->hashes, acc->n_entries); }
+
+/* The slot holding key in the key table, or the empty slot where it would go. */
+static size_t find_key_slot(const dfa_accum *acc, const char *key, uint64_t h)
+{
+    size_t mask = acc->n_key_slots - 1, i = (size_t)h & mask;
+    for (;;) {
+        const slot *s = &acc->key_slots[i];
+        if (s->index == 0 ||
+            (s->tag == tag_of(h) && acc->key_hashes[s->index - 1] == h && strcmp(acc->keys[s->index - 1].name, key) == 0))
+            return i;
+        i = (i + 1) & mask;
+    }
+}
+
+/* The index of key among the distinct keys, adding it (with the current tag)
+ * when new; -1 when out of memory. */
+static long intern_key(dfa_accum *acc, const char *key)
+{
+    uint64_t h = hash_key(key);
+    size_t i = find_key_slot(acc, key, h);
+    if (acc->key_slots[i].index)
+        return (long)acc->key_slots[i].index - 1;
+    if (2 * (acc->n_keys + 1) > acc->n_key_slots) {
+        if (!grow_table(&acc->key_slots, &acc->n_key_slots, &acc->cap_key_slots, acc->key_hashes, acc->n_keys))
+            return -1;
+        i = find_key_slot(acc, key, h);
+    }
+    const char *name = dfa_arena_strdup(acc->strings, key);
+    if (!name)
+        return -1;
+    acc->keys[acc->n_keys] = (key_info){name, acc->tag};
+    acc->key_hashes[acc->n_keys] = h;
+    acc->key_slots[i] = (slot){(uint32_t)++acc->n_keys, tag_of(h)};
+    return (long)acc->n_keys - 1;
 }
 
 static dfa_accum_entry *lookup(const dfa_accum *acc, const char *key, const char *field)
@@ -158,10 +223,12 @@ static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, 
         i = find_slot(acc, key, field, h);
     }
     dfa_accum_entry *e = &acc->entries[acc->n_entries];
-    e->key = dfa_arena_strdup(acc->strings, key);
+    long k = intern_key(acc, key); /* at most one key per entry: the key table cannot fill first */
     e->field = dfa_arena_strdup(acc->strings, field);
-    if (!e->key || !e->field)
+    if (k < 0 || !e->field)
         return dfa_fail(err, DFA_ERR_NOMEM, "accumulator: out of memory");
+    e->key = acc->keys[k].name;
+    e->key_index = (uint32_t)k;
     e->amount = amount;
     acc->hashes[acc->n_entries] = h;
     acc->slots[i] = (slot){(uint32_t)++acc->n_entries, tag_of(h)};
@@ -213,12 +280,18 @@ static void take_back_event(dfa_accum *acc)
         acc->slots[find_slot(acc, e->key, e->field, acc->hashes[acc->n_entries - 1])].index = 0;
         acc->n_entries--;
     }
+    while (acc->n_keys > acc->event_first_key) {
+        const char *name = acc->keys[acc->n_keys - 1].name;
+        acc->key_slots[find_key_slot(acc, name, acc->key_hashes[acc->n_keys - 1])].index = 0;
+        acc->n_keys--;
+    }
 }
 
 dfa_status dfa_accum_add_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err)
 {
     acc->n_undo = 0;
     acc->event_first_entry = acc->n_entries;
+    acc->event_first_key = acc->n_keys;
     dfa_status st = dfa_event_deltas(ev, add_event_delta, acc, err);
     if (st != DFA_OK) {
         take_back_event(acc);
@@ -255,12 +328,27 @@ int64_t dfa_accum_get(const dfa_accum *acc, const char *key, const char *field)
     return e ? e->amount : 0;
 }
 
+long dfa_accum_find(const dfa_accum *acc, const char *key, const char *field)
+{
+    const dfa_accum_entry *e = lookup(acc, key, field);
+    return e ? (long)(e - acc->entries) : -1;
+}
+
+size_t dfa_accum_keys(const dfa_accum *acc) { return acc->n_keys; }
+const char *dfa_accum_key(const dfa_accum *acc, size_t k) { return k < acc->n_keys ? acc->keys[k].name : NULL; }
+int dfa_accum_key_tag(const dfa_accum *acc, size_t k) { return k < acc->n_keys ? acc->keys[k].tag : -1; }
+void dfa_accum_set_tag(dfa_accum *acc, int tag) { acc->tag = tag; }
+
 void dfa_accum_clear(dfa_accum *acc)
 {
     memset(acc->slots, 0, acc->n_slots * sizeof *acc->slots);
     if (acc->n_slots > MIN_SLOTS && 8 * acc->n_entries < acc->n_slots)
         acc->n_slots /= 2; /* shrink slowly after a large batch: the next is likely smaller */
+    memset(acc->key_slots, 0, acc->n_key_slots * sizeof *acc->key_slots);
+    if (acc->n_key_slots > MIN_SLOTS && 8 * acc->n_keys < acc->n_key_slots)
+        acc->n_key_slots /= 2;
     acc->n_entries = 0;
+    acc->n_keys = 0;
     acc->n_events = 0;
     dfa_arena_reset(acc->strings);
 }

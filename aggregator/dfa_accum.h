@@ -16,9 +16,10 @@
 typedef struct dfa_accum dfa_accum;
 
 typedef struct {
-    const char *key;   /* owned by the accumulator, valid until clear/free */
+    const char *key;   /* owned by the accumulator, valid until clear/free; one copy per distinct key */
     const char *field;
     int64_t amount;
+    uint32_t key_index; /* which of the distinct keys (dfa_accum_key) */
 } dfa_accum_entry;
 
 /* NULL on allocation failure. Free with dfa_accum_free. */
@@ -43,6 +44,17 @@ size_t dfa_accum_events(const dfa_accum *acc);
 const dfa_accum_entry *dfa_accum_entry_at(const dfa_accum *acc, size_t i);
 /* The current sum for (key, field), 0 when absent. */
 int64_t dfa_accum_get(const dfa_accum *acc, const char *key, const char *field);
+/* The index of (key, field)'s entry, or -1 when absent. */
+long dfa_accum_find(const dfa_accum *acc, const char *key, const char *field);
+
+/* The distinct keys, in first-insertion order, each with the tag that was
+ * set (dfa_accum_set_tag) when it was first added: a caller groups the
+ * writes of one key, and knows whose key it is, without parsing it. */
+size_t dfa_accum_keys(const dfa_accum *acc);
+const char *dfa_accum_key(const dfa_accum *acc, size_t k);
+int dfa_accum_key_tag(const dfa_accum *acc, size_t k);
+void dfa_accum_set_tag(dfa_accum *acc, int tag);
+
 /* Empties it, keeping its memory for the next batch. */
 void dfa_accum_clear(dfa_accum *acc);
 

@@ -41,7 +41,7 @@ static const key_spec keys[] = {
     {"consumer.batch_events", T_INT, "5000", 1, 1000000},
     {"consumer.batch_ms", T_INT, "200", 1, 60000},
     {"consumer.max_keys", T_INT, "200000", 100, 10000000},
-    {"consumer.dedupe_days", T_INT, "35", 1, 3650},
+    {"consumer.horizon_years", T_INT, "10", 1, 100},
     {"consumer.stats_interval_s", T_INT, "10", 0, 86400},
     {"producer.progress", T_INT, "1", 0, 1},
     {"snapshot.dir", T_STRING, "snapshots", 0, 0},

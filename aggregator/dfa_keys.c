@@ -53,3 +53,13 @@ bool dfa_key_targets(char *out, size_t cap, const char *code, const char *period
 {
     return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:t:", period);
 }
+
+bool dfa_key_memory(char *out, size_t cap, const char *code, const char *day)
+{
+    return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:e:", day);
+}
+
+bool dfa_key_province(char *out, size_t cap, const char *code, const char *name)
+{
+    return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:", name);
+}

@@ -39,6 +39,11 @@ bool dfa_key_distinct(char *out, size_t cap, const char *code, const char *bucke
 bool dfa_key_gauge(char *out, size_t cap, const char *code, const char *row);
 /* dfa:{p:91}:t:<period>   hash "plan|<row>" -> target, "nil|<row>" -> declarations */
 bool dfa_key_targets(char *out, size_t cap, const char *code, const char *period);
+/* dfa:{p:91}:e:<day>   hash event id -> what is remembered of it (dfa_memory.h), by the event's local day */
+bool dfa_key_memory(char *out, size_t cap, const char *code, const char *day);
+/* dfa:{p:91}:<name>   a province's bookkeeping: "off" (offset markers and the memory horizon),
+ * "months" and "gauges" (registries of the month buckets and gauge keys it has) */
+bool dfa_key_province(char *out, size_t cap, const char *code, const char *name);
 /* The hash tag of a province, "{p:91}", for keys other parts add. */
 bool dfa_key_tag(char *out, size_t cap, const char *code);
 

@@ -8,17 +8,6 @@
 
 #include "dfa_log.h"
 
-/* Forgets the ids of one province older than the dedupe window, from the
- * seen set and their fingerprints, a bounded number per call. Run inside the
- * batch's transaction. KEYS: seen, fp; ARGV: cutoff_ms. */
-static const char expire_script[] =
-    "local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 500)\n"
-    "if #old > 0 then\n"
-    "  redis.call('ZREM', KEYS[1], unpack(old))\n"
-    "  redis.call('HDEL', KEYS[2], unpack(old))\n"
-    "end\n"
-    "return #old\n";
-
 struct dfa_redis {
     char host[256], user[128], password[256];
     int port, timeout_ms;
@@ -27,7 +16,6 @@ struct dfa_redis {
     uint64_t round_trips, connections;
 };
 
-const char *dfa_redis_expire_source(void) { return expire_script; }
 uint64_t dfa_redis_connection_id(const dfa_redis *r) { return r->ctx ? r->connections : 0; }
 uint64_t dfa_redis_round_trips(const dfa_redis *r) { return r->round_trips; }
 

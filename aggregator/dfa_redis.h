@@ -75,10 +75,6 @@ void dfa_redis_reset(dfa_redis *r);
  * A WATCH holds only on the connection that sent it. */
 uint64_t dfa_redis_connection_id(const dfa_redis *r);
 
-/* The Lua source that forgets ids older than the dedupe window (KEYS: seen,
- * fp; ARGV: cutoff_ms), for EVAL inside the batch's transaction. */
-const char *dfa_redis_expire_source(void);
-
 uint64_t dfa_redis_round_trips(const dfa_redis *r);
 
 #endif

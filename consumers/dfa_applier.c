@@ -13,10 +13,13 @@
 #include "dfa_delta.h"
 #include "dfa_keys.h"
 #include "dfa_log.h"
+#include "dfa_memory.h"
 
 #define MAX_PROVINCES 64
 #define MAX_ROUNDS 8
 #define POOL_CHUNK (256 * 1024)
+#define TRIM_YEARS_PER_BATCH 2 /* bounds one transaction's DEL; the next batches go on */
+#define HORIZON_FIELD "horizon" /* in the off hash: the first year whose memory is still kept */
 
 static const char *const outcome_names[DFA_OUTCOME__COUNT] = {
     "pending", "counted", "retracted", "tombstone", "cancelled", "already_retracted", "duplicate", "replayed",
@@ -24,7 +27,7 @@ static const char *const outcome_names[DFA_OUTCOME__COUNT] = {
 
 const char *dfa_outcome_name(dfa_outcome o) { return (unsigned)o < DFA_OUTCOME__COUNT ? outcome_names[o] : "unknown"; }
 
-/* A growable array of command arguments. */
+/* A growable array of command arguments (borrowed strings). */
 typedef struct {
     const char **argv;
     size_t *len;
@@ -37,52 +40,80 @@ typedef struct {
     int64_t next;     /* marker this batch sets */
 } marker;
 
-/* What phase 1 learned about one item. */
+/* One (province, day) of the batch: the ids it looks up and the values it
+ * writes into that day's memory hash. */
 typedef struct {
-    bool id_seen, id_cancelled, ref_seen, ref_retracted, has_ref_print;
-    char ref_print[17];
+    int province;
+    const char *key;  /* in the batch's pool */
+    arg_list reads;   /* HMGET key id ... */
+    arg_list writes;  /* field value ..., later pairs win */
+    size_t reply;     /* its HMGET's reply */
+} day_group;
+
+/* What phase 1 read about one item: the remembered values of its id and, for
+ * a retraction, of the id it retracts (NULL when none; in the pool). */
+typedef struct {
+    const char *id_was, *ref_was;
 } lookup;
 
 /* One province's share of the batch. */
 typedef struct {
     bool present, pending;
-    size_t *items; /* indices into the batch, in order */
+    bool stopped;            /* one of its keys holds the wrong type: nothing of it is written */
+    size_t *items;           /* indices into the batch, in order */
     size_t n_items, cap;     /* cap: of items and of markers */
     marker *markers;
     size_t n_markers;
-    arg_list members, prints, months, gauges;
-    int first_reply; /* index of its first phase-1 reply */
-    int n_replies;
+    int horizon;             /* first year whose memory Redis still keeps; 0: none recorded */
+    int keep_from;           /* first year to keep after this batch */
+    arg_list months, gauges; /* registry members to look up, then those to add */
+    size_t off_reply, months_reply, gauges_reply;
 } province_work;
 
 struct dfa_applier {
     dfa_redis *redis;
     const dfa_core *core;
     int8_t province_of_code[100]; /* two-digit code -> index of today's unit, -1 if none */
-    dfa_accum *acc;   /* the batch's merged deltas */
-    bool acc_fresh;   /* acc holds every valid item's deltas (staged), none taken out yet */
-    dfa_accum *staged; /* the next batch's deltas, staged ahead of its begin */
-    size_t n_staged;  /* items of the next batch looked at so far */
-    bool staged_full; /* staged could take no more: the next batch ends at n_staged */
-    dfa_accum *ids;   /* ids decided in this batch -> fingerprint (0 if none) */
-    dfa_accum *registered; /* month and gauge keys already listed for the registries */
+    int horizon_years;
+    dfa_accum *acc;        /* the batch's merged deltas */
+    bool acc_fresh;        /* acc holds every valid item's deltas (staged), none taken out yet */
+    dfa_accum *staged;     /* the next batch's deltas, staged ahead of its begin */
+    size_t n_staged;       /* items of the next batch looked at so far */
+    bool staged_full;      /* staged could take no more: the next batch ends at n_staged */
+    dfa_accum *memory;     /* (day key, id) -> index + 1 into values: what the batch decided so far */
+    const char **values;
+    size_t n_values, cap_values;
+    dfa_accum *day_index;  /* day key -> index + 1 into days */
+    day_group *days;
+    size_t n_days, cap_days;
+    int *item_day;         /* each item's day group, -1 when it has none */
+    size_t cap_item_day;
+    int64_t *base;         /* per entry of acc: the value Redis holds */
+    int64_t *running;      /* per entry of acc, when checking each event: base plus what counted so far */
+    size_t *key_reply;     /* per key of acc: its HMGET's reply */
+    size_t cap_entries, cap_keys;
+    bool check_each;       /* a sum would leave the 64-bit range: decide event by event */
     dfa_resp *tx;          /* the batch's transaction, as sent */
-    int64_t dedupe_ms;
-    dfa_arena *pool; /* strings needed until a round's commands are written */
-    uint64_t watched_on; /* connection that sent this round's WATCH */
+    dfa_arena *pool;       /* strings needed until a round's commands are written */
+    uint64_t watched_on;   /* connection that sent this round's WATCH */
+    char stop_msg[DFA_ERROR_MSG_MAX]; /* why a province was stopped, when one was */
     /* the batch between begin and finish */
     bool in_flight;
     const char *topic;
+    int64_t now_ms;
     size_t cut;    /* items[0..cut) are this batch */
     int round;     /* read-decide-write attempts so far */
     size_t n_sent; /* commands whose replies are owed */
     dfa_applier_hook before_send;
     void *before_send_ctx;
     province_work work[MAX_PROVINCES];
-    arg_list reads[3 * MAX_PROVINCES + 1]; /* phase 1's commands, kept for the next batch */
+    arg_list *reads; /* phase 1's commands, kept for the next batch */
+    size_t n_reads, cap_reads;
     lookup *lookups;
     size_t cap_lookups;
 };
+
+/* ---- small helpers ---- */
 
 static char *pool_printf(dfa_applier *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -101,21 +132,9 @@ static char *pool_printf(dfa_applier *a, const char *fmt, ...)
     return p;
 }
 
-/* "!<id>": the member that marks id as retracted. */
-static char *pool_bang(dfa_applier *a, const char *id)
-{
-    size_t n = strlen(id) + 1;
-    char *p = dfa_arena_alloc(a->pool, n + 1);
-    if (p) {
-        p[0] = '!';
-        memcpy(p + 1, id, n);
-    }
-    return p;
-}
-
 static void pool_release(dfa_applier *a) { dfa_arena_reset(a->pool); }
 
-static bool args_push(arg_list *l, const char *s)
+static bool args_push_len(arg_list *l, const char *s, size_t len)
 {
     if (!s)
         return false;
@@ -132,9 +151,11 @@ static bool args_push(arg_list *l, const char *s)
         l->cap = cap;
     }
     l->argv[l->n] = s;
-    l->len[l->n++] = strlen(s);
+    l->len[l->n++] = len;
     return true;
 }
+
+static bool args_push(arg_list *l, const char *s) { return s && args_push_len(l, s, strlen(s)); }
 
 static void args_free(arg_list *l)
 {
@@ -143,7 +164,44 @@ static void args_free(arg_list *l)
     memset(l, 0, sizeof *l);
 }
 
-dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_keys, int dedupe_days,
+/* Grows *p to hold n items of size bytes, the new ones zeroed; false when
+ * out of memory. */
+static bool reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 64;
+    while (c < n)
+        c *= 2;
+    char *np = realloc(*p, c * size);
+    if (!np)
+        return false;
+    memset(np + *cap * size, 0, (c - *cap) * size);
+    *p = np;
+    *cap = c;
+    return true;
+}
+
+static const char *province_code(const dfa_applier *a, int p)
+{
+    return dfa_provinces_current(dfa_core_provinces(a->core), (size_t)p)->code;
+}
+
+/* "dfa:{p:CC}:<name>" in the pool. */
+static char *province_key(dfa_applier *a, int p, const char *name)
+{
+    char key[DFA_KEY_MAX];
+    return dfa_key_province(key, sizeof key, province_code(a, p), name) ? dfa_arena_strdup(a->pool, key) : NULL;
+}
+
+static char *marker_field(dfa_applier *a, const char *topic, int32_t partition)
+{
+    return pool_printf(a, "%s:%" PRId32, topic, partition);
+}
+
+/* ---- lifetime ---- */
+
+dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_keys, int horizon_years,
                            dfa_applier **out, dfa_error *err)
 {
     dfa_applier *a = calloc(1, sizeof *a);
@@ -151,20 +209,20 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     a->redis = redis;
     a->core = core;
+    a->horizon_years = horizon_years;
     memset(a->province_of_code, -1, sizeof a->province_of_code);
     const dfa_provinces *ps = dfa_core_provinces(core);
     for (size_t i = 0; i < dfa_provinces_current_count(ps) && i < MAX_PROVINCES; i++) {
         const char *code = dfa_provinces_current(ps, i)->code;
         a->province_of_code[(code[0] - '0') * 10 + (code[1] - '0')] = (int8_t)i;
     }
-    a->dedupe_ms = (int64_t)dedupe_days * 86400 * 1000;
     a->acc = dfa_accum_new(max_keys);
-    a->ids = dfa_accum_new(max_keys);
-    a->registered = dfa_accum_new(max_keys);
+    a->memory = dfa_accum_new(max_keys);
+    a->day_index = dfa_accum_new(max_keys);
     a->staged = dfa_accum_new(max_keys);
     a->tx = dfa_resp_new();
     a->pool = dfa_arena_new(POOL_CHUNK);
-    if (!a->acc || !a->ids || !a->registered || !a->staged || !a->tx || !a->pool) {
+    if (!a->acc || !a->memory || !a->day_index || !a->staged || !a->tx || !a->pool) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -178,43 +236,52 @@ static void reset_work(dfa_applier *a)
 {
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
-        w->present = w->pending = false;
+        w->present = w->pending = w->stopped = false;
         w->n_items = w->n_markers = 0;
-        w->members.n = w->prints.n = w->months.n = w->gauges.n = 0;
-        w->first_reply = w->n_replies = 0;
+        w->months.n = w->gauges.n = 0;
     }
-}
-
-static void free_work(dfa_applier *a)
-{
-    for (int p = 0; p < MAX_PROVINCES; p++) {
-        province_work *w = &a->work[p];
-        free(w->items);
-        free(w->markers);
-        args_free(&w->members);
-        args_free(&w->prints);
-        args_free(&w->months);
-        args_free(&w->gauges);
-        memset(w, 0, sizeof *w);
-    }
-    for (size_t i = 0; i < sizeof a->reads / sizeof a->reads[0]; i++)
-        args_free(&a->reads[i]);
+    for (size_t d = 0; d < a->n_days; d++)
+        a->days[d].reads.n = a->days[d].writes.n = 0;
+    a->n_days = 0;
+    dfa_accum_clear(a->day_index);
+    a->stop_msg[0] = '\0';
 }
 
 void dfa_applier_free(dfa_applier *a)
 {
     if (!a)
         return;
-    free_work(a);
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        free(w->items);
+        free(w->markers);
+        args_free(&w->months);
+        args_free(&w->gauges);
+    }
+    for (size_t d = 0; d < a->cap_days; d++) {
+        args_free(&a->days[d].reads);
+        args_free(&a->days[d].writes);
+    }
+    for (size_t i = 0; i < a->cap_reads; i++)
+        args_free(&a->reads[i]);
+    free(a->reads);
+    free(a->days);
+    free(a->values);
+    free(a->item_day);
+    free(a->base);
+    free(a->running);
+    free(a->key_reply);
     dfa_arena_free(a->pool);
     dfa_accum_free(a->acc);
-    dfa_accum_free(a->ids);
-    dfa_accum_free(a->registered);
+    dfa_accum_free(a->memory);
+    dfa_accum_free(a->day_index);
     dfa_accum_free(a->staged);
     dfa_resp_free(a->tx);
     free(a->lookups);
     free(a);
 }
+
+/* ---- grouping: provinces, their partitions, their days ---- */
 
 static int index_of_code(const dfa_applier *a, const char *code)
 {
@@ -236,10 +303,37 @@ static marker *marker_for(province_work *w, int32_t partition)
     return NULL;
 }
 
-/* Groups the items by province and lists each province's partitions. */
+/* The day group of an event: its province's memory hash for the event's
+ * local day (a retraction's date is its copy's, so it meets its event). The
+ * key is built in the pool, which lives until the batch is settled. */
+static int day_group_of(dfa_applier *a, int p, const dfa_event *ev, dfa_error *err)
+{
+    char day[DFA_PERIOD_ID_MAX], key[DFA_KEY_MAX];
+    if (!dfa_period_id(DFA_PERIOD_DAY, dfa_event_time(ev)->local, day) ||
+        !dfa_key_memory(key, sizeof key, province_code(a, p), day))
+        return dfa_fail(err, DFA_ERR_LIMIT, "event %s: no memory key", dfa_event_id(ev)), -1;
+    int64_t known = dfa_accum_get(a->day_index, key, "");
+    if (known)
+        return (int)known - 1;
+    if (!reserve((void **)&a->days, &a->cap_days, a->n_days + 1, sizeof *a->days))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"), -1;
+    day_group *g = &a->days[a->n_days];
+    g->province = p;
+    g->key = dfa_arena_strdup(a->pool, key);
+    g->reads.n = g->writes.n = 0;
+    if (!g->key || dfa_accum_add(a->day_index, key, "", (int64_t)a->n_days + 1, err) != DFA_OK)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"), -1;
+    return (int)a->n_days++;
+}
+
+/* Groups the items by province, lists each province's partitions, and gives
+ * every valid item its day group. */
 static dfa_status group_items(dfa_applier *a, dfa_batch_item *items, size_t n, dfa_error *err)
 {
+    if (!reserve((void **)&a->item_day, &a->cap_item_day, n, sizeof *a->item_day))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
+        a->item_day[i] = -1;
         if (!items[i].event)
             continue;
         int p = province_index(a, items[i].event);
@@ -261,175 +355,504 @@ static dfa_status group_items(dfa_applier *a, dfa_batch_item *items, size_t n, d
             }
         }
         w->items[w->n_items++] = i;
-        marker *m = marker_for(w, items[i].partition);
-        if (!m) {
-            m = &w->markers[w->n_markers++];
-            *m = (marker){items[i].partition, -1, -1};
+        if (!marker_for(w, items[i].partition))
+            w->markers[w->n_markers++] = (marker){items[i].partition, -1, -1};
+        if ((a->item_day[i] = day_group_of(a, p, items[i].event, err)) < 0)
+            return err ? err->code : DFA_ERR_NOMEM;
+    }
+    return DFA_OK;
+}
+
+/* ---- phase 1: read the state ---- */
+
+/* A registry a key belongs to: 'm' for a month bucket of counters, 'g' for
+ * a gauge, 0 for none. */
+static char registry_of(const char *key)
+{
+    const char *tag_end = strstr(key, "}:");
+    if (!tag_end)
+        return 0;
+    const char *suffix = tag_end + 2;
+    return strncmp(suffix, "c:M", 3) == 0 ? 'm' : strncmp(suffix, "g:", 2) == 0 ? 'g' : 0;
+}
+
+static arg_list *next_read(dfa_applier *a)
+{
+    if (!reserve((void **)&a->reads, &a->cap_reads, a->n_reads + 1, sizeof *a->reads))
+        return NULL;
+    arg_list *l = &a->reads[a->n_reads++];
+    l->n = 0;
+    return l;
+}
+
+/* Entries of the accumulator grouped by key: order[first[k] .. first[k+1]). */
+typedef struct {
+    size_t *order, *first;
+} key_groups;
+
+static bool group_entries(const dfa_accum *acc, key_groups *g)
+{
+    size_t n = dfa_accum_size(acc), k = dfa_accum_keys(acc);
+    g->order = malloc((n + 1) * sizeof *g->order);
+    g->first = calloc(k + 2, sizeof *g->first);
+    if (!g->order || !g->first)
+        return false;
+    for (size_t e = 0; e < n; e++)
+        g->first[dfa_accum_entry_at(acc, e)->key_index + 2]++;
+    for (size_t i = 2; i < k + 2; i++)
+        g->first[i] += g->first[i - 1];
+    for (size_t e = 0; e < n; e++)
+        g->order[g->first[dfa_accum_entry_at(acc, e)->key_index + 1]++] = e;
+    return true;
+}
+
+static void free_groups(key_groups *g)
+{
+    free(g->order);
+    free(g->first);
+}
+
+/* The commands of phase 1, in a->reads: WATCH, then per pending province its
+ * markers, per day group its ids, per key of the batch its fields, per
+ * province its registries. */
+static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items, const key_groups *g)
+{
+    a->n_reads = 0;
+    arg_list *watch = next_read(a);
+    bool ok = watch && args_push(watch, "WATCH");
+    for (int p = 0; ok && p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        ok &= args_push(&a->reads[0], province_key(a, p, "off"));
+        w->off_reply = a->n_reads;
+        arg_list *h = next_read(a);
+        ok = ok && h && args_push(h, "HMGET") && args_push(h, province_key(a, p, "off"));
+        for (size_t m = 0; ok && m < w->n_markers; m++)
+            ok &= args_push(h, marker_field(a, topic, w->markers[m].partition));
+        ok = ok && args_push(h, HORIZON_FIELD);
+        w->months.n = w->gauges.n = 0;
+    }
+    for (size_t d = 0; ok && d < a->n_days; d++)
+        a->days[d].reads.n = 0;
+    for (size_t i = 0; ok && i < a->cut; i++) {
+        if (a->item_day[i] < 0 || !a->work[a->days[a->item_day[i]].province].pending)
+            continue;
+        day_group *d = &a->days[a->item_day[i]];
+        ok &= args_push(&d->reads, dfa_event_id(items[i].event));
+        if (dfa_event_is_retraction(items[i].event))
+            ok &= args_push(&d->reads, dfa_event_subject_id(items[i].event));
+    }
+    for (size_t d = 0; ok && d < a->n_days; d++) {
+        day_group *dg = &a->days[d];
+        if (!dg->reads.n)
+            continue;
+        dg->reply = a->n_reads;
+        arg_list *h = next_read(a);
+        ok = ok && h && args_push(h, "HMGET") && args_push(h, dg->key);
+        for (size_t k = 0; ok && k < dg->reads.n; k++)
+            ok &= args_push_len(h, dg->reads.argv[k], dg->reads.len[k]);
+    }
+    for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
+        int p = dfa_accum_key_tag(a->acc, k);
+        if (p < 0 || !a->work[p].pending)
+            continue;
+        const char *key = dfa_accum_key(a->acc, k);
+        a->key_reply[k] = a->n_reads;
+        arg_list *h = next_read(a);
+        ok = ok && h && args_push(h, "HMGET") && args_push(h, key);
+        for (size_t i = g->first[k]; ok && i < g->first[k + 1]; i++)
+            ok &= args_push(h, dfa_accum_entry_at(a->acc, g->order[i])->field);
+        char r = registry_of(key);
+        if (r)
+            ok &= args_push(r == 'm' ? &a->work[p].months : &a->work[p].gauges, r == 'm' ? strstr(key, "}:c:") + 4 : key);
+    }
+    for (int p = 0; ok && p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        const arg_list *regs[2] = {&w->months, &w->gauges};
+        size_t *replies[2] = {&w->months_reply, &w->gauges_reply};
+        for (int r = 0; ok && r < 2; r++) {
+            if (!regs[r]->n)
+                continue;
+            *replies[r] = a->n_reads;
+            arg_list *s = next_read(a);
+            ok = ok && s && args_push(s, "SMISMEMBER") && args_push(s, province_key(a, p, r ? "gauges" : "months"));
+            for (size_t m = 0; ok && m < regs[r]->n; m++)
+                ok &= args_push_len(s, regs[r]->argv[m], regs[r]->len[m]);
+        }
+    }
+    return ok;
+}
+
+/* Stops province p: a key of it holds what the transaction could not write.
+ * Nothing of it is written this round; the first such error is reported. */
+static void stop_province(dfa_applier *a, int p, const char *key, const char *why)
+{
+    a->work[p].stopped = true;
+    if (!a->stop_msg[0])
+        snprintf(a->stop_msg, sizeof a->stop_msg, "province %s stopped, nothing of it applied: key %s: %s",
+                 province_code(a, p), key, why);
+    dfa_log(DFA_LOG_ERROR, "province_stopped", "province=%s key=%s error=\"%s\"", province_code(a, p), key, why);
+}
+
+/* A reply that holds no value a counter can start from. */
+static bool parse_count(const redisReply *r, int64_t *out)
+{
+    if (r->type == REDIS_REPLY_NIL) {
+        *out = 0;
+        return true;
+    }
+    if (r->type != REDIS_REPLY_STRING || r->len == 0 || r->len > 20)
+        return false;
+    char *end;
+    long long v = strtoll(r->str, &end, 10);
+    *out = v;
+    return end == r->str + r->len && (size_t)snprintf(NULL, 0, "%lld", v) == r->len; /* canonical, in range */
+}
+
+/* A WRONGTYPE reply names a damaged key of one province; any other error is
+ * Redis's own trouble (loading, out of memory, ACL) and fails the batch. */
+static dfa_status check_reply(dfa_applier *a, const redisReply *r, int p, const char *key, dfa_error *err)
+{
+    if (r && r->type != REDIS_REPLY_ERROR && r->type != REDIS_REPLY_ARRAY)
+        return dfa_fail(err, DFA_ERR_IO, "redis: reading state of %s: unexpected reply", key);
+    if (r && r->type == REDIS_REPLY_ERROR) {
+        if (strncmp(r->str, "WRONGTYPE", 9) != 0)
+            return dfa_fail(err, DFA_ERR_IO, "redis: reading state of %s: %s", key, r->str);
+        stop_province(a, p, key, r->str);
+    }
+    return DFA_OK;
+}
+
+static const char *pool_value(dfa_applier *a, const redisReply *r)
+{
+    if (r->type != REDIS_REPLY_STRING)
+        return NULL;
+    char *v = dfa_arena_alloc(a->pool, r->len + 1);
+    if (v) {
+        memcpy(v, r->str, r->len);
+        v[r->len] = '\0';
+    }
+    return v;
+}
+
+static dfa_status read_markers(dfa_applier *a, province_work *w, int p, const redisReply *r, dfa_error *err)
+{
+    dfa_status st = check_reply(a, r, p, a->reads[w->off_reply].argv[1], err);
+    if (st != DFA_OK || w->stopped)
+        return st;
+    for (size_t m = 0; m < w->n_markers; m++) {
+        int64_t v;
+        w->markers[m].expected = parse_count(r->element[m], &v) && r->element[m]->type == REDIS_REPLY_STRING ? v : -1;
+    }
+    int64_t h = 0;
+    w->horizon = parse_count(r->element[w->n_markers], &h) ? (int)h : 0;
+    w->keep_from = w->horizon;
+    return DFA_OK;
+}
+
+static dfa_status read_days(dfa_applier *a, dfa_batch_item *items, redisReply **replies, dfa_error *err)
+{
+    for (size_t d = 0; d < a->n_days; d++) {
+        day_group *dg = &a->days[d];
+        if (dg->reads.n) {
+            dfa_status st = check_reply(a, replies[dg->reply], dg->province, dg->key, err);
+            if (st != DFA_OK)
+                return st;
+        }
+        dg->reads.n = 0; /* now a cursor into the reply, in the order build_reads asked */
+    }
+    for (size_t i = 0; i < a->cut; i++) {
+        a->lookups[i] = (lookup){NULL, NULL};
+        if (a->item_day[i] < 0)
+            continue;
+        day_group *dg = &a->days[a->item_day[i]];
+        if (!a->work[dg->province].pending || a->work[dg->province].stopped)
+            continue;
+        const redisReply *r = replies[dg->reply];
+        a->lookups[i].id_was = pool_value(a, r->element[dg->reads.n++]);
+        if (dfa_event_is_retraction(items[i].event))
+            a->lookups[i].ref_was = pool_value(a, r->element[dg->reads.n++]);
+    }
+    return DFA_OK;
+}
+
+static dfa_status read_counters(dfa_applier *a, const key_groups *g, redisReply **replies, dfa_error *err)
+{
+    for (size_t k = 0; k < dfa_accum_keys(a->acc); k++) {
+        int p = dfa_accum_key_tag(a->acc, k);
+        if (p < 0 || !a->work[p].pending)
+            continue;
+        const char *key = dfa_accum_key(a->acc, k);
+        const redisReply *r = replies[a->key_reply[k]];
+        dfa_status st = check_reply(a, r, p, key, err);
+        if (st != DFA_OK)
+            return st;
+        for (size_t i = g->first[k]; !a->work[p].stopped && i < g->first[k + 1]; i++) {
+            size_t e = g->order[i];
+            const redisReply *v = r->element[i - g->first[k]];
+            if (!parse_count(v, &a->base[e])) {
+                char why[DFA_ERROR_MSG_MAX];
+                snprintf(why, sizeof why, "field %s holds %.40s, not a 64-bit integer",
+                         dfa_accum_entry_at(a->acc, e)->field, v->type == REDIS_REPLY_STRING ? v->str : "a non-string");
+                stop_province(a, p, key, why);
+            }
         }
     }
     return DFA_OK;
 }
 
-static char *tag_of(dfa_applier *a, int p, const char *suffix)
+/* Keeps, of each province's registry members, those Redis lacks. */
+static dfa_status read_registries(dfa_applier *a, redisReply **replies, dfa_error *err)
 {
-    return pool_printf(a, DFA_KEY_PREFIX "{p:%s}:%s", dfa_provinces_current(dfa_core_provinces(a->core), (size_t)p)->code,
-                       suffix);
-}
-
-static char *marker_field(dfa_applier *a, const char *topic, int32_t partition)
-{
-    return pool_printf(a, "%s:%" PRId32, topic, partition);
-}
-
-/* Phase 1: what Redis holds about the batch's ids, refs and markers. It
- * starts with a WATCH on every pending province's offset markers: any other
- * writer of those provinces changes them, and then phase 3's EXEC refuses. */
-static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *items, dfa_error *err)
-{
-    arg_list *cmds = a->reads;
-    dfa_redis_cmd rc[3 * MAX_PROVINCES + 1];
-    for (size_t i = 0; i < sizeof a->reads / sizeof a->reads[0]; i++)
-        cmds[i].n = 0;
-    size_t n_cmds = 1;
-    bool ok = args_push(&cmds[0], "WATCH");
-    for (int p = 0; p < MAX_PROVINCES; p++)
-        if (a->work[p].pending)
-            ok &= args_push(&cmds[0], tag_of(a, p, "off"));
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        w->first_reply = (int)n_cmds;
-        arg_list *z = &cmds[n_cmds++], *h = &cmds[n_cmds++], *f = &cmds[n_cmds++];
-        ok &= args_push(z, "ZMSCORE") && args_push(z, tag_of(a, p, "seen"));
-        ok &= args_push(h, "HMGET") && args_push(h, tag_of(a, p, "off"));
-        ok &= args_push(f, "HMGET") && args_push(f, tag_of(a, p, "fp")) && args_push(f, "-");
-        for (size_t k = 0; k < w->n_items; k++) {
-            const dfa_event *ev = items[w->items[k]].event;
-            const char *id = dfa_event_id(ev);
-            ok &= args_push(z, id) && args_push(z, pool_bang(a, id));
-            if (dfa_event_is_retraction(ev)) {
-                const char *ref = dfa_event_subject_id(ev);
-                ok &= args_push(z, ref) && args_push(z, pool_bang(a, ref)) && args_push(f, ref);
+        arg_list *regs[2] = {&w->months, &w->gauges};
+        size_t reply[2] = {w->months_reply, w->gauges_reply};
+        for (int r = 0; r < 2; r++) {
+            if (!regs[r]->n)
+                continue;
+            const redisReply *rr = replies[reply[r]];
+            dfa_status st = check_reply(a, rr, p, a->reads[reply[r]].argv[1], err);
+            if (st != DFA_OK)
+                return st;
+            if (w->stopped) {
+                regs[r]->n = 0;
+                continue;
             }
-        }
-        for (size_t m = 0; m < w->n_markers; m++)
-            ok &= args_push(h, marker_field(a, topic, w->markers[m].partition));
-        w->n_replies = 3;
-    }
-    for (size_t i = 0; i < n_cmds; i++)
-        rc[i] = (dfa_redis_cmd){(int)cmds[i].n, cmds[i].argv, cmds[i].len};
-    redisReply *replies[3 * MAX_PROVINCES + 1] = {0};
-    dfa_status st = ok ? dfa_redis_pipeline(a->redis, rc, n_cmds, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    if (st == DFA_OK && (!replies[0] || replies[0]->type != REDIS_REPLY_STATUS))
-        st = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s", replies[0] && replies[0]->type == REDIS_REPLY_ERROR ? replies[0]->str : "unexpected reply");
-    a->watched_on = dfa_redis_connection_id(a->redis);
-    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++) {
-        province_work *w = &a->work[p];
-        if (!w->pending)
-            continue;
-        redisReply *z = replies[w->first_reply], *h = replies[w->first_reply + 1], *f = replies[w->first_reply + 2];
-        if (!z || z->type != REDIS_REPLY_ARRAY || !h || h->type != REDIS_REPLY_ARRAY || !f || f->type != REDIS_REPLY_ARRAY) {
-            const redisReply *bad = z && z->type == REDIS_REPLY_ERROR ? z : (h && h->type == REDIS_REPLY_ERROR ? h : f);
-            st = dfa_fail(err, DFA_ERR_IO, "redis: reading state: %s", bad && bad->type == REDIS_REPLY_ERROR ? bad->str : "unexpected reply");
-            break;
-        }
-        size_t zi = 0, fi = 1;
-        for (size_t k = 0; k < w->n_items; k++) {
-            size_t i = w->items[k];
-            lookup *l = &a->lookups[i];
-            memset(l, 0, sizeof *l);
-            l->id_seen = z->element[zi++]->type != REDIS_REPLY_NIL;
-            l->id_cancelled = z->element[zi++]->type != REDIS_REPLY_NIL;
-            if (dfa_event_is_retraction(items[i].event)) {
-                l->ref_seen = z->element[zi++]->type != REDIS_REPLY_NIL;
-                l->ref_retracted = z->element[zi++]->type != REDIS_REPLY_NIL;
-                redisReply *fp = f->element[fi++];
-                if (fp->type == REDIS_REPLY_STRING && fp->len == 16) {
-                    l->has_ref_print = true;
-                    memcpy(l->ref_print, fp->str, 17);
+            size_t kept = 0;
+            for (size_t m = 0; m < regs[r]->n; m++)
+                if (rr->element[m]->type == REDIS_REPLY_INTEGER && rr->element[m]->integer == 0) {
+                    regs[r]->argv[kept] = regs[r]->argv[m];
+                    regs[r]->len[kept++] = regs[r]->len[m];
                 }
-            }
+            regs[r]->n = kept;
         }
-        for (size_t m = 0; m < w->n_markers; m++)
-            w->markers[m].expected = h->element[m]->type == REDIS_REPLY_STRING ? strtoll(h->element[m]->str, NULL, 10) : -1;
     }
-    for (size_t i = 0; i < n_cmds; i++)
+    return DFA_OK;
+}
+
+/* Phase 1: everything the decisions need, in one pipelined round trip that
+ * starts with a WATCH on every pending province's offset markers: any other
+ * writer of those provinces changes them, and then phase 3's EXEC refuses. */
+static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *items, dfa_error *err)
+{
+    size_t n_entries = dfa_accum_size(a->acc), n_keys = dfa_accum_keys(a->acc);
+    size_t cap_base = a->cap_entries;
+    if (!reserve((void **)&a->base, &cap_base, n_entries, sizeof *a->base) ||
+        !reserve((void **)&a->running, &a->cap_entries, n_entries, sizeof *a->running) ||
+        !reserve((void **)&a->key_reply, &a->cap_keys, n_keys, sizeof *a->key_reply))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"); /* base and running grow alike: same sizes */
+    memset(a->base, 0, n_entries * sizeof *a->base);
+    key_groups g = {0};
+    if (!group_entries(a->acc, &g) || !build_reads(a, topic, items, &g)) {
+        free_groups(&g);
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    }
+    dfa_redis_cmd *rc = malloc(a->n_reads * sizeof *rc);
+    redisReply **replies = calloc(a->n_reads, sizeof *replies);
+    dfa_status st = rc && replies ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == DFA_OK && i < a->n_reads; i++)
+        rc[i] = (dfa_redis_cmd){(int)a->reads[i].n, a->reads[i].argv, a->reads[i].len};
+    if (st == DFA_OK)
+        st = dfa_redis_pipeline(a->redis, rc, a->n_reads, replies, err);
+    if (st == DFA_OK && (!replies[0] || replies[0]->type != REDIS_REPLY_STATUS))
+        st = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s",
+                      replies[0] && replies[0]->type == REDIS_REPLY_ERROR ? replies[0]->str : "unexpected reply");
+    a->watched_on = dfa_redis_connection_id(a->redis);
+    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
+        if (a->work[p].pending)
+            st = read_markers(a, &a->work[p], p, replies[a->work[p].off_reply], err);
+    if (st == DFA_OK)
+        st = read_days(a, items, replies, err);
+    if (st == DFA_OK)
+        st = read_counters(a, &g, replies, err);
+    if (st == DFA_OK)
+        st = read_registries(a, replies, err);
+    for (size_t i = 0; replies && i < a->n_reads; i++)
         freeReplyObject(replies[i]);
+    free(replies);
+    free(rc);
+    free_groups(&g);
     return st;
 }
 
-static uint64_t print_value(const char *hex) { return strtoull(hex, NULL, 16); }
+/* ---- phase 2: decide ---- */
 
-/* Decides one item's outcome and adds its members; its deltas are already in
- * the batch's accumulator (staged), and come out again unless it counts. */
-static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, const lookup *l, dfa_error *err)
+/* The year before which an item's events are outside the horizon: its
+ * message's local year (Asia/Ho_Chi_Minh) less horizon_years. A timestamp
+ * from the future, or none, counts as now, so no sender can move it ahead. */
+static int horizon_floor(const dfa_applier *a, int64_t timestamp_ms)
 {
-    const dfa_event *ev = it->event;
-    const char *id = dfa_event_id(ev);
+    int64_t t = timestamp_ms > 0 && timestamp_ms < a->now_ms ? timestamp_ms : a->now_ms;
+    int64_t local_s = t / 1000 + 7 * 3600;
+    return dfa_date_from_days(local_s / 86400).year - a->horizon_years;
+}
+
+/* What the batch knows of id in its day group: decided in this batch, else read. */
+static const char *recall(const dfa_applier *a, const day_group *d, const char *id, const char *read)
+{
+    int64_t v = dfa_accum_get(a->memory, d->key, id);
+    return v ? a->values[v - 1] : read;
+}
+
+/* Remembers value for id from now on, and writes it in the transaction. */
+static dfa_status remember(dfa_applier *a, day_group *d, const char *id, const char *value, dfa_error *err)
+{
+    const char *v = dfa_arena_strdup(a->pool, value);
+    if (!v || !reserve((void **)&a->values, &a->cap_values, a->n_values + 1, sizeof *a->values))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    a->values[a->n_values++] = v;
+    dfa_status st = dfa_accum_add(a->memory, d->key, id, (int64_t)a->n_values - dfa_accum_get(a->memory, d->key, id), err);
+    if (st == DFA_OK && !(args_push(&d->writes, id) && args_push(&d->writes, v)))
+        st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+/* While checking each event: whether its deltas keep every counter in the
+ * 64-bit range, given what counted before it; if so they are taken into the
+ * running values. */
+typedef struct {
+    dfa_applier *a;
+    size_t n_done;
+    long done[256];
+    int64_t amounts[256];
+    const char *key, *field; /* the first that would overflow */
+} overflow_check;
+
+static dfa_status check_delta(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
+{
+    overflow_check *c = ctx;
+    long e = dfa_accum_find(c->a->acc, key, field);
+    int64_t sum;
+    if (e < 0 || c->n_done == sizeof c->done / sizeof c->done[0])
+        return dfa_fail(err, DFA_ERR_LIMIT, "delta of %s %s not staged", key, field);
+    if (__builtin_add_overflow(c->a->running[e], amount, &sum)) {
+        c->key = dfa_accum_key(c->a->acc, dfa_accum_entry_at(c->a->acc, (size_t)e)->key_index);
+        c->field = dfa_accum_entry_at(c->a->acc, (size_t)e)->field;
+        return DFA_ERR_LIMIT;
+    }
+    c->a->running[e] = sum;
+    c->done[c->n_done] = e;
+    c->amounts[c->n_done++] = amount;
+    return DFA_OK;
+}
+
+/* True when the item's deltas fit; else its reason says which counter. */
+static bool fits_counters(dfa_applier *a, dfa_batch_item *it)
+{
+    overflow_check c = {.a = a};
+    if (dfa_event_deltas(it->event, check_delta, &c, NULL) == DFA_OK)
+        return true;
+    while (c.n_done > 0) {
+        c.n_done--;
+        a->running[c.done[c.n_done]] -= c.amounts[c.n_done];
+    }
+    it->outcome = DFA_OUTCOME_DEAD_LETTER;
+    it->code = "counter_overflow";
+    snprintf(it->reason, sizeof it->reason, "counter %s field %s would leave the 64-bit range with this event",
+             c.key ? c.key : "?", c.field ? c.field : "?");
+    return false;
+}
+
+static void dead_letter(dfa_batch_item *it, const char *code, const char *fmt, const char *arg)
+{
+    it->outcome = DFA_OUTCOME_DEAD_LETTER;
+    it->code = code;
+    snprintf(it->reason, sizeof it->reason, fmt, arg);
+}
+
+static dfa_status decide_add(dfa_applier *a, day_group *d, dfa_batch_item *it, const lookup *l, dfa_error *err)
+{
+    const char *id = dfa_event_id(it->event);
+    char now[DFA_MEMORY_VALUE_MAX], mismatched[200];
+    dfa_memory_verdict v = dfa_memory_add(recall(a, d, id, l->id_was), it->print, now, mismatched, sizeof mismatched);
+    if (v == DFA_MEMORY_DUPLICATE) {
+        it->outcome = DFA_OUTCOME_DUPLICATE;
+        return DFA_OK;
+    }
+    it->outcome = v == DFA_MEMORY_CANCEL ? DFA_OUTCOME_CANCELLED : DFA_OUTCOME_COUNTED;
+    if (v == DFA_MEMORY_COUNT && a->check_each && !fits_counters(a, it))
+        return DFA_OK; /* not remembered: it never counted */
+    if (mismatched[0]) {
+        it->code = "retraction_mismatch";
+        snprintf(it->reason, sizeof it->reason,
+                 "retraction %.120s came before this event with a copy of other content (type, province, time or data "
+                 "differ): it cancels nothing",
+                 mismatched);
+    }
+    return remember(a, d, id, now, err);
+}
+
+static dfa_status decide_retraction(dfa_applier *a, day_group *d, dfa_batch_item *it, const lookup *l, dfa_error *err)
+{
+    const char *id = dfa_event_id(it->event), *ref = dfa_event_subject_id(it->event);
+    if (recall(a, d, id, l->id_was)) {
+        it->outcome = DFA_OUTCOME_DUPLICATE;
+        return DFA_OK;
+    }
+    char now[DFA_MEMORY_VALUE_MAX];
+    switch (dfa_memory_retract(recall(a, d, ref, l->ref_was), it->print, id, now)) {
+    case DFA_MEMORY_RETRACT:
+        it->outcome = DFA_OUTCOME_RETRACTED;
+        if (a->check_each && !fits_counters(a, it))
+            return DFA_OK;
+        break;
+    case DFA_MEMORY_TOMBSTONE: it->outcome = DFA_OUTCOME_TOMBSTONE; break;
+    case DFA_MEMORY_ALREADY: it->outcome = DFA_OUTCOME_ALREADY_RETRACTED; break;
+    case DFA_MEMORY_MISMATCH:
+        dead_letter(it, "retraction_mismatch",
+                    "retraction: ref %s names an event with other content (type, province, time or data differ)", ref);
+        break;
+    case DFA_MEMORY_NOT_EVENT:
+        dead_letter(it, "retraction_mismatch", "retraction: ref %s names a retraction, not an event", ref);
+        break;
+    default:
+        dead_letter(it, "retraction_mismatch",
+                    "retraction: ref %s already has the most retractions with other copies waiting for it", ref);
+        break;
+    }
+    dfa_status st = remember(a, d, id, DFA_MEMORY_RETRACTION_ID, err); /* a resend is a duplicate */
+    return st == DFA_OK && now[0] ? remember(a, d, ref, now, err) : st;
+}
+
+/* Decides one item's outcome and its memory; its deltas are already in the
+ * batch's accumulator (staged), and come out again unless it counts. */
+static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, size_t i, dfa_error *err)
+{
     marker *m = marker_for(w, it->partition);
+    it->code = NULL;
+    it->reason[0] = '\0';
     if (it->offset > m->next)
         m->next = it->offset;
     if (it->offset <= m->expected) {
         it->outcome = DFA_OUTCOME_REPLAYED;
         return DFA_OK;
     }
-    if (l->id_seen || dfa_accum_get(a->ids, id, "") != 0) {
-        it->outcome = DFA_OUTCOME_DUPLICATE;
+    int floor = horizon_floor(a, it->timestamp_ms);
+    if (floor - 1 > w->keep_from)
+        w->keep_from = floor - 1; /* one year of grace: partitions a little behind still find their memory */
+    if (dfa_event_time(it->event)->local.year < floor) {
+        char year[8];
+        snprintf(year, sizeof year, "%d", floor);
+        dead_letter(it, "outside_horizon", "occurred_at: before the restatement horizon, which starts on %s-01-01", year);
         return DFA_OK;
     }
-    const char *print = it->print;
-    dfa_status st = DFA_OK;
-    if (!dfa_event_is_retraction(ev)) {
-        const char *bang = pool_bang(a, id);
-        if (!bang)
-            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-        if (l->id_cancelled || dfa_accum_get(a->ids, bang, "") != 0) {
-            it->outcome = DFA_OUTCOME_CANCELLED;
-        } else {
-            it->outcome = DFA_OUTCOME_COUNTED;
-            /* the item stays put until this round's transaction is written */
-            if (!args_push(&w->prints, id) || !args_push(&w->prints, print))
-                return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-        }
-        st = dfa_accum_add(a->ids, id, "", (int64_t)(print_value(print) | 1), err);
-    } else {
-        const char *ref = dfa_event_subject_id(ev);
-        const char *bang = pool_bang(a, ref); /* in the pool: it goes into seen as it is */
-        if (!bang)
-            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-        int64_t batch_print = dfa_accum_get(a->ids, ref, "");
-        if (l->ref_retracted || dfa_accum_get(a->ids, bang, "") != 0) {
-            it->outcome = DFA_OUTCOME_ALREADY_RETRACTED;
-        } else if (l->ref_seen || batch_print != 0) {
-            uint64_t want = batch_print ? (uint64_t)batch_print : (l->has_ref_print ? (print_value(l->ref_print) | 1) : 0);
-            if (want && want != (print_value(print) | 1)) {
-                it->outcome = DFA_OUTCOME_DEAD_LETTER;
-                it->code = "retraction_mismatch";
-                snprintf(it->reason, sizeof it->reason,
-                         "retraction: ref %s names an event with other content (type, province, time or data differ)", ref);
-                return DFA_OK;
-            }
-            it->outcome = DFA_OUTCOME_RETRACTED;
-        } else {
-            it->outcome = DFA_OUTCOME_TOMBSTONE;
-        }
-        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED)
-            st = dfa_accum_add(a->ids, bang, "", 1, err);
-        if (st == DFA_OK && it->outcome != DFA_OUTCOME_ALREADY_RETRACTED && !args_push(&w->members, bang))
-            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-        if (st == DFA_OK)
-            st = dfa_accum_add(a->ids, id, "", 1, err);
-    }
-    if (st == DFA_OK && !args_push(&w->members, id)) /* the event outlives the batch's pool */
-        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    return st;
+    day_group *d = &a->days[a->item_day[i]];
+    return dfa_event_is_retraction(it->event) ? decide_retraction(a, d, it, &a->lookups[i], err)
+                                              : decide_add(a, d, it, &a->lookups[i], err);
 }
 
 /* Adds the deltas of items[from..n) to acc as if each will count, and
  * fingerprints them; stops where acc is full: *end is the first item left
- * out. Only the batch's first item failing to fit is an error. */
-static dfa_status stage_items(dfa_accum *acc, dfa_batch_item *items, size_t from, size_t n, size_t *end, dfa_error *err)
+ * out. Only the batch's first item failing to fit is an error. Each key is
+ * tagged with its province. */
+static dfa_status stage_items(const dfa_applier *a, dfa_accum *acc, dfa_batch_item *items, size_t from, size_t n,
+                              size_t *end, dfa_error *err)
 {
     dfa_status st = DFA_OK;
     size_t i = from;
@@ -437,6 +860,7 @@ static dfa_status stage_items(dfa_accum *acc, dfa_batch_item *items, size_t from
         if (!items[i].event)
             continue;
         dfa_event_fingerprint(items[i].event, items[i].print);
+        dfa_accum_set_tag(acc, province_index(a, items[i].event));
         dfa_error e = {0};
         st = dfa_accum_add_event(acc, items[i].event, &e);
         if (st == DFA_ERR_LIMIT && i > 0) {
@@ -455,27 +879,45 @@ static dfa_status stage_items(dfa_accum *acc, dfa_batch_item *items, size_t from
 
 static bool counts(dfa_outcome o) { return o == DFA_OUTCOME_COUNTED || o == DFA_OUTCOME_RETRACTED; }
 
+static bool writes_province(const province_work *w) { return w->pending && !w->stopped; }
+
+/* Whether every merged counter stays in the 64-bit range from what Redis holds. */
+static bool sums_fit(const dfa_applier *a)
+{
+    for (size_t e = 0; e < dfa_accum_size(a->acc); e++) {
+        int64_t sum;
+        const dfa_accum_entry *en = dfa_accum_entry_at(a->acc, e);
+        int p = dfa_accum_key_tag(a->acc, en->key_index);
+        if (p >= 0 && writes_province(&a->work[p]) && __builtin_add_overflow(a->base[e], en->amount, &sum))
+            return false;
+    }
+    return true;
+}
+
 /* Phase 2: outcomes and merged deltas for the pending provinces' items
  * before *cut. The accumulator starts with every item's deltas (staged
  * again unless begin's staging is still untouched); what does not count is
- * taken out. A full ids set moves *cut back to where it filled
- * (*shortened): the caller decides again over the shorter batch. */
-static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut, bool *shortened, dfa_error *err)
+ * taken out. *again when it must be decided once more: a full memory map
+ * moved *cut back to where it filled, or a sum would leave the 64-bit range
+ * and each event must be checked in turn. */
+static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut, bool *again, dfa_error *err)
 {
-    *shortened = false;
+    *again = false;
     if (!a->acc_fresh) {
         dfa_accum_clear(a->acc);
-        dfa_status st = stage_items(a->acc, items, 0, *cut, cut, err);
+        dfa_status st = stage_items(a, a->acc, items, 0, *cut, cut, err);
         if (st != DFA_OK)
             return st;
     }
     a->acc_fresh = false;
-    dfa_accum_clear(a->ids);
+    dfa_accum_clear(a->memory);
+    a->n_values = 0;
+    memcpy(a->running, a->base, dfa_accum_size(a->acc) * sizeof *a->running);
+    for (size_t d = 0; d < a->n_days; d++)
+        a->days[d].writes.n = 0;
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
-        if (!w->pending)
-            continue;
-        w->members.n = w->prints.n = w->months.n = w->gauges.n = 0;
+        w->keep_from = w->horizon;
         for (size_t m = 0; m < w->n_markers; m++)
             w->markers[m].next = w->markers[m].expected;
     }
@@ -484,14 +926,14 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
             continue;
         province_work *w = &a->work[province_index(a, items[i].event)];
         dfa_error e = {0};
-        dfa_status st = w->pending ? decide(a, w, &items[i], &a->lookups[i], &e) : DFA_OK;
+        dfa_status st = writes_province(w) ? decide(a, w, &items[i], i, &e) : DFA_OK;
         if (st == DFA_ERR_LIMIT && i > 0) {
             items[i].outcome = DFA_OUTCOME_PENDING;
             *cut = i;
-            *shortened = true; /* redo with the shorter batch */
+            *again = true; /* redo with the shorter batch */
             return DFA_OK;
         }
-        if (st == DFA_OK && (!w->pending || !counts(items[i].outcome)))
+        if (st == DFA_OK && (!writes_province(w) || !counts(items[i].outcome)))
             st = dfa_accum_sub_event(a->acc, items[i].event, &e);
         if (st != DFA_OK) {
             if (err)
@@ -499,8 +941,14 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
             return st;
         }
     }
+    if (!a->check_each && !sums_fit(a)) {
+        dfa_log(DFA_LOG_WARN, "counter_overflow", "events=%zu action=check_each_event", *cut);
+        a->check_each = *again = true;
+    }
     return DFA_OK;
 }
+
+/* ---- phase 3: the transaction ---- */
 
 #define CHUNK_ITEMS 4096 /* items per command, so no command grows without bound */
 
@@ -524,99 +972,121 @@ static void write_repeated(dfa_resp *b, const char *name, const char *key, const
     }
 }
 
-/* The month buckets and gauge keys the batch touches, once each, into their
- * province's registries (readers list them instead of scanning). */
-static dfa_status list_registries(dfa_applier *a, dfa_error *err)
+/* HSET key field value ... with the new value of every changed counter of
+ * key k: what Redis held plus the batch's sum, checked to fit. */
+static void write_counters(dfa_applier *a, dfa_resp *b, const key_groups *g, size_t k)
 {
-    dfa_accum_clear(a->registered);
-    dfa_status st = DFA_OK;
-    for (size_t i = 0; st == DFA_OK && i < dfa_accum_size(a->acc); i++) {
-        const char *key = dfa_accum_entry_at(a->acc, i)->key;
-        /* dfa:{p:CC}:<suffix> */
-        int p = key[4] == '{' ? index_of_code(a, key + 7) : -1;
-        if (p < 0 || strncmp(key + 9, "}:", 2) != 0)
-            return dfa_fail(err, DFA_ERR_LIMIT, "delta key %s has no province tag", key);
-        const char *suffix = key + 11;
-        bool month = strncmp(suffix, "c:M", 3) == 0, gauge = strncmp(suffix, "g:", 2) == 0;
-        if ((!month && !gauge) || dfa_accum_get(a->registered, key, "") != 0)
+    size_t changed = 0;
+    for (size_t i = g->first[k]; i < g->first[k + 1]; i++)
+        changed += dfa_accum_entry_at(a->acc, g->order[i])->amount != 0;
+    const char *key = dfa_accum_key(a->acc, k);
+    for (size_t i = g->first[k], done = 0; i < g->first[k + 1]; i++) {
+        const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, g->order[i]);
+        if (e->amount == 0)
             continue;
-        province_work *w = &a->work[p];
-        st = dfa_accum_add(a->registered, key, "", 1, err);
-        if (st == DFA_OK && !(month ? args_push(&w->months, suffix + 2) : args_push(&w->gauges, key)))
-            st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        if (done % CHUNK_ITEMS == 0) {
+            size_t in_chunk = changed - done < CHUNK_ITEMS ? changed - done : CHUNK_ITEMS;
+            dfa_resp_command(b, 2 + 2 * in_chunk);
+            dfa_resp_str(b, "HSET");
+            dfa_resp_str(b, key);
+        }
+        dfa_resp_str(b, e->field);
+        dfa_resp_int(b, a->base[g->order[i]] + e->amount);
+        done++;
     }
-    return st;
 }
 
-/* Phase 3: the whole batch in one MULTI/EXEC: per pending province its ids
- * into seen, their fingerprints, the registries, its new offset markers and
- * the expiry of old ids; then every merged counter as a native HINCRBY. The
- * WATCH of phase 1 makes it all or nothing: EXEC refuses when another writer
- * moved a watched province's markers since we read them (*conflict). A
- * counter brought back to 0 stays as a 0 field, which every reader treats as
- * absent. */
+/* DEL of the memory of the years this batch lets go, a few years at a time. */
+static bool write_trim(dfa_applier *a, dfa_resp *b, int p, province_work *w)
+{
+    if (w->horizon == 0 || w->keep_from <= w->horizon)
+        return true;
+    int from = w->horizon < DFA_YEAR_MIN ? DFA_YEAR_MIN : w->horizon;
+    int to = w->keep_from - from > TRIM_YEARS_PER_BATCH ? from + TRIM_YEARS_PER_BATCH : w->keep_from;
+    if (from >= to) {
+        w->keep_from = to;
+        return true;
+    }
+    int64_t first = dfa_date_to_days((dfa_date){from, 1, 1}), last = dfa_date_to_days((dfa_date){to, 1, 1});
+    dfa_resp_command(b, 1 + (size_t)(last - first));
+    dfa_resp_str(b, "DEL");
+    for (int64_t day = first; day < last; day++) {
+        char id[DFA_PERIOD_ID_MAX], key[DFA_KEY_MAX];
+        if (!dfa_period_id(DFA_PERIOD_DAY, dfa_date_from_days(day), id) ||
+            !dfa_key_memory(key, sizeof key, province_code(a, p), id))
+            return false;
+        dfa_resp_str(b, key);
+    }
+    w->keep_from = to;
+    return true;
+}
+
+static bool write_markers(dfa_applier *a, dfa_resp *b, const char *topic, int p, const province_work *w)
+{
+    char *off = province_key(a, p, "off");
+    if (!off)
+        return false;
+    dfa_resp_command(b, 4 + 2 * w->n_markers);
+    dfa_resp_str(b, "HSET");
+    dfa_resp_str(b, off);
+    for (size_t m = 0; m < w->n_markers; m++) {
+        const char *field = marker_field(a, topic, w->markers[m].partition);
+        if (!field)
+            return false;
+        dfa_resp_str(b, field);
+        dfa_resp_int(b, w->markers[m].next);
+    }
+    dfa_resp_str(b, HORIZON_FIELD);
+    dfa_resp_int(b, w->keep_from);
+    return true;
+}
+
+/* Phase 3: the whole batch in one MULTI/EXEC: per province that is written,
+ * its memory, registries, trimmed years and new offset markers, then its
+ * counters' new values. The WATCH of phase 1 makes it all or nothing: EXEC
+ * refuses when another writer moved a watched province's markers since we
+ * read them. Nothing in it can fail on data: types and ranges were read. */
 static dfa_status build_transaction(dfa_applier *a, const char *topic, dfa_resp *b, dfa_error *err)
 {
-    dfa_status st = list_registries(a, err);
-    if (st != DFA_OK)
-        return st;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    char now[24];
-    snprintf(now, sizeof now, "%" PRId64, now_ms);
+    key_groups g = {0};
+    if (!group_entries(a->acc, &g)) {
+        free_groups(&g);
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    }
     bool ok = true;
     dfa_resp_clear(b);
     dfa_resp_command(b, 1);
     dfa_resp_str(b, "MULTI");
+    for (size_t d = 0; d < a->n_days; d++)
+        if (writes_province(&a->work[a->days[d].province]))
+            write_repeated(b, "HSET", a->days[d].key, NULL, &a->days[d].writes, 2);
     for (int p = 0; ok && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
-        if (!w->pending)
+        if (!writes_province(w))
             continue;
-        char *seen = tag_of(a, p, "seen"), *fp = tag_of(a, p, "fp"), *months = tag_of(a, p, "months"),
-             *gauges = tag_of(a, p, "gauges"), *off = tag_of(a, p, "off");
-        if (!(ok = seen && fp && months && gauges && off))
+        char *months = province_key(a, p, "months"), *gauges = province_key(a, p, "gauges");
+        if (!(ok = months && gauges))
             break;
-        write_repeated(b, "ZADD", seen, now, &w->members, 1);
-        write_repeated(b, "HSET", fp, NULL, &w->prints, 2);
         write_repeated(b, "SADD", months, NULL, &w->months, 1);
         write_repeated(b, "SADD", gauges, NULL, &w->gauges, 1);
-        dfa_resp_command(b, 2 + 2 * w->n_markers);
-        dfa_resp_str(b, "HSET");
-        dfa_resp_str(b, off);
-        for (size_t m = 0; ok && m < w->n_markers; m++) {
-            const char *field = marker_field(a, topic, w->markers[m].partition);
-            if ((ok = field != NULL)) {
-                dfa_resp_str(b, field);
-                dfa_resp_int(b, w->markers[m].next);
-            }
-        }
-        dfa_resp_command(b, 6);
-        dfa_resp_str(b, "EVAL");
-        dfa_resp_str(b, dfa_redis_expire_source());
-        dfa_resp_str(b, "2");
-        dfa_resp_str(b, seen);
-        dfa_resp_str(b, fp);
-        dfa_resp_int(b, now_ms - a->dedupe_ms);
+        ok = write_trim(a, b, p, w) && write_markers(a, b, topic, p, w);
     }
-    for (size_t i = 0; ok && i < dfa_accum_size(a->acc); i++) {
-        const dfa_accum_entry *e = dfa_accum_entry_at(a->acc, i);
-        if (e->amount == 0)
-            continue;
-        dfa_resp_command(b, 4);
-        dfa_resp_arg(b, "HINCRBY", 7);
-        dfa_resp_str(b, e->key);
-        dfa_resp_str(b, e->field);
-        dfa_resp_int(b, e->amount);
+    for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
+        int p = dfa_accum_key_tag(a->acc, k);
+        if (p >= 0 && writes_province(&a->work[p]))
+            write_counters(a, b, &g, k);
     }
+    free_groups(&g);
     dfa_resp_command(b, 1);
     dfa_resp_str(b, "EXEC");
     return ok && !dfa_resp_failed(b) ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
 }
 
 /* Reads the transaction's replies: DFA_OK with *conflict when EXEC refused.
- * An error while queueing made EXEC discard it all; an error inside EXEC
- * (a damaged key) leaves the rest applied, so it is said loudly. */
+ * An error while queueing (out of memory, say) made EXEC discard it all. An
+ * error inside EXEC should not happen (types and ranges were read under the
+ * WATCH fence); if one does, the rest was applied, so it is said loudly.
+ * Reading them relies on hiredis 0.14's reply reader (dfa_redis_tally). */
 static dfa_status check_transaction(const dfa_redis_tally *t, size_t n, bool *conflict, dfa_error *err)
 {
     if (t->errors > 0 && t->first_error_reply + 1 < n)
@@ -648,14 +1118,17 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
     for (;;) {
         if (a->round++ == MAX_ROUNDS)
             return dfa_fail(err, DFA_ERR_IO, "apply: provinces still conflicting after %d rounds", MAX_ROUNDS);
+        for (int p = 0; p < MAX_PROVINCES; p++)
+            a->work[p].stopped = false;
+        a->stop_msg[0] = '\0';
+        a->check_each = false;
         dfa_status st = read_state(a, a->topic, items, err);
-        for (bool shortened = true; st == DFA_OK && shortened;)
-            st = decide_all(a, items, &a->cut, &shortened, err);
+        for (bool again = true; st == DFA_OK && again;)
+            st = decide_all(a, items, &a->cut, &again, err);
         if (st != DFA_OK)
             return st;
         if (a->watched_on != 0 && dfa_redis_connection_id(a->redis) == a->watched_on)
             break;
-        pool_release(a); /* the connection that watched is gone: read again */
     }
     if (a->before_send)
         a->before_send(a->before_send_ctx);
@@ -663,12 +1136,12 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
     if (st == DFA_OK)
         st = dfa_redis_send_resp(a->redis, a->tx, err);
     a->n_sent = st == DFA_OK ? dfa_resp_commands(a->tx) : 0;
-    pool_release(a); /* hiredis holds its own copy of what was sent */
     return st;
 }
 
 /* Reads the round's replies; *conflict when EXEC refused and the provinces
- * are still to do. */
+ * are still to do. A province stopped by a damaged key fails the batch once
+ * the others are applied: its items wait, uncommitted, until it is repaired. */
 static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
 {
     *conflict = false;
@@ -680,6 +1153,8 @@ static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
         dfa_log(DFA_LOG_INFO, "apply_conflict", "reason=watched_markers_changed round=%d", a->round);
     for (int p = 0; st == DFA_OK && !*conflict && p < MAX_PROVINCES; p++)
         a->work[p].pending = false;
+    if (st == DFA_OK && !*conflict && a->stop_msg[0])
+        st = dfa_fail(err, DFA_ERR_IO, "%s", a->stop_msg);
     a->n_sent = 0;
     return st;
 }
@@ -689,6 +1164,8 @@ void dfa_applier_set_before_send(dfa_applier *a, dfa_applier_hook fn, void *ctx)
     a->before_send = fn;
     a->before_send_ctx = ctx;
 }
+
+/* ---- staging and the batch's two halves ---- */
 
 void dfa_applier_unstage(dfa_applier *a)
 {
@@ -702,7 +1179,7 @@ dfa_status dfa_applier_stage(dfa_applier *a, dfa_batch_item *items, size_t n, df
     if (a->staged_full || a->n_staged >= n)
         return DFA_OK;
     size_t end = 0;
-    dfa_status st = stage_items(a->staged, items, a->n_staged, n, &end, err);
+    dfa_status st = stage_items(a, a->staged, items, a->n_staged, n, &end, err);
     if (st != DFA_OK) {
         dfa_applier_unstage(a);
         a->staged_full = true; /* nothing more until begin, which stages again and says what went wrong */
@@ -726,7 +1203,11 @@ static dfa_status take_staged(dfa_applier *a, dfa_batch_item *items, size_t n, s
         a->staged = t;
         *cut = a->n_staged;
         if (!a->staged_full && *cut < n)
-            st = stage_items(a->acc, items, *cut, n, cut, err);
+            st = stage_items(a, a->acc, items, *cut, n, cut, err);
+    } else {
+        dfa_accum_clear(a->acc);
+        st = stage_items(a, a->acc, items, 0, n, cut, err);
+        a->acc_fresh = st == DFA_OK;
     }
     dfa_applier_unstage(a);
     return st;
@@ -744,14 +1225,17 @@ dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *
         a->lookups = nl;
         a->cap_lookups = n;
     }
+    pool_release(a);
     reset_work(a);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    a->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     a->topic = topic, a->round = 0, a->n_sent = 0;
     dfa_status st = take_staged(a, items, n, &a->cut, err);
     if (st == DFA_OK)
-        st = group_items(a, items, n, err);
+        st = group_items(a, items, a->cut, err);
     if (st == DFA_OK && any_pending(a))
         st = send_round(a, items, err);
-    pool_release(a);
     a->in_flight = st == DFA_OK;
     return st;
 }

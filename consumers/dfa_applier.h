@@ -1,12 +1,16 @@
 /* dfa_applier: applies a batch of consumed events to Redis exactly once
  * (docs/exactly-once.md).
  *
- * It knows nothing of Kafka beyond (topic, partition, offset): the consumer
- * hands it items, it decides each one's outcome against what Redis already
- * holds, merges the deltas, and applies them atomically with the provinces'
- * offset markers. Two pipelined round trips per batch when nothing
- * interferes: the state read under WATCH, then one MULTI/EXEC. The second
- * can run while the caller prepares its next batch (begin, then finish). */
+ * It knows nothing of Kafka beyond (topic, partition, offset, timestamp): the
+ * consumer hands it items, it decides each one's outcome against what Redis
+ * already holds (offset markers, what is remembered of each id, the current
+ * value of every counter the batch touches), merges the deltas, and writes
+ * the resulting values atomically with the provinces' offset markers. No
+ * command of the transaction can fail on data: a counter that would leave
+ * the 64-bit range, or a key of the wrong type, is found in the read. Two
+ * pipelined round trips per batch when nothing interferes: the state read
+ * under WATCH, then one MULTI/EXEC. The second can run while the caller
+ * prepares its next batch (begin, then finish). */
 #ifndef DFA_APPLIER_H
 #define DFA_APPLIER_H
 
@@ -25,9 +29,10 @@ typedef enum {
     DFA_OUTCOME_TOMBSTONE,         /* a retraction that came before its event: that event will count nothing */
     DFA_OUTCOME_CANCELLED,         /* an event whose retraction came first */
     DFA_OUTCOME_ALREADY_RETRACTED, /* a second retraction of the same event */
-    DFA_OUTCOME_DUPLICATE,         /* its event_id was seen within the dedupe window */
+    DFA_OUTCOME_DUPLICATE,         /* its event_id is remembered for its province and day already */
     DFA_OUTCOME_REPLAYED,          /* its offset was already applied (restart, rebalance, stale consumer) */
-    DFA_OUTCOME_DEAD_LETTER,       /* invalid, or a retraction that does not match its event */
+    DFA_OUTCOME_DEAD_LETTER,       /* invalid, a retraction that does not match its event, a counter that would
+                                      overflow, or an event older than the restatement horizon */
     DFA_OUTCOME__COUNT
 } dfa_outcome;
 
@@ -41,8 +46,9 @@ typedef struct {
     dfa_outcome outcome;
     /* Set when the item is owed a dead letter: a static code such as "schema"
      * or "retraction_mismatch", and why in reason. Usually with
-     * DFA_OUTCOME_DEAD_LETTER; with DFA_OUTCOME_COUNTED it is a notice about
-     * a counted event (a retraction that came before it carried another copy). */
+     * DFA_OUTCOME_DEAD_LETTER; with another outcome it is a notice about an
+     * event that did count (or was cancelled): a retraction that came before
+     * it carried another copy, and cancels nothing. */
     const char *code;
     char reason[DFA_ERROR_MSG_MAX];
     char print[17];                 /* the event's fingerprint, filled by the applier when it stages it */
@@ -51,8 +57,11 @@ typedef struct {
 typedef struct dfa_applier dfa_applier;
 
 /* Keeps redis and core (borrowed). max_keys bounds the counters one call may
- * hold in memory. */
-dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_keys, int dedupe_days,
+ * hold in memory. horizon_years: events dated before 1 January of the year
+ * horizon_years before their message's timestamp are dead-lettered
+ * (outside_horizon); what is remembered of ids is kept that long and a year
+ * more, then deleted. */
+dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_keys, int horizon_years,
                            dfa_applier **out, dfa_error *err);
 void dfa_applier_free(dfa_applier *a);
 
@@ -60,8 +69,10 @@ void dfa_applier_free(dfa_applier *a);
  * must already be DFA_OUTCOME_DEAD_LETTER. When the counters of the whole
  * batch would pass max_keys only a prefix is applied: *done says how many
  * items have their outcome; the rest are for the next call. On DFA_ERR_IO
- * (Redis unreachable) nothing is known to be done; calling again with the same
- * items is safe: what was applied is recognised by the offset markers. */
+ * (Redis unreachable, or a province stopped by a damaged key: the message
+ * names the key, and nothing of that province was written) nothing is known
+ * to be done; calling again with the same items is safe: what was applied is
+ * recognised by the offset markers. */
 dfa_status dfa_applier_apply(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, size_t *done,
                              dfa_error *err);
 

@@ -520,7 +520,7 @@ int main(int argc, char **argv)
     if (dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &c.core, &err) != DFA_OK ||
         dfa_redis_new(cfg, &c.redis, &err) != DFA_OK || dfa_redis_connect(c.redis, &err) != DFA_OK ||
         dfa_applier_new(c.redis, c.core, (size_t)dfa_config_int(cfg, "consumer.max_keys"),
-                        (int)dfa_config_int(cfg, "consumer.dedupe_days"), &c.applier, &err) != DFA_OK ||
+                        (int)dfa_config_int(cfg, "consumer.horizon_years"), &c.applier, &err) != DFA_OK ||
         dfa_deadletter_new(cfg, &c.dlq, &err) != DFA_OK || open_kafka(&c, cfg, &err) != DFA_OK) {
         fprintf(stderr, "dfa-consumer: %s\n", err.msg);
         rc = 2;

@@ -135,6 +135,37 @@ static void test_full_accumulator_is_unchanged(void **state)
     dfa_accum_free(acc);
 }
 
+/* Each distinct key is kept once with the tag set when it came, its entries
+ * name it by index, and an event that does not fit takes its new keys back. */
+static void test_keys_and_tags(void **state)
+{
+    dfa_accum *acc = dfa_accum_new(25);
+    dfa_accum_set_tag(acc, 7);
+    add(*state, acc, KIEN_GIANG_DELEGATION("e1", "")); /* 20 pairs over 4 keys: day and month counters, 2 distinct */
+    assert_int_equal(dfa_accum_keys(acc), 4);
+    for (size_t k = 0; k < dfa_accum_keys(acc); k++)
+        assert_int_equal(dfa_accum_key_tag(acc, k), 7);
+    assert_string_equal(dfa_accum_key(acc, 0), "dfa:{p:91}:c:D2024-05-10");
+    long e = dfa_accum_find(acc, "dfa:{p:91}:c:M2024-05", "_events@91x");
+    assert_true(e >= 0);
+    const dfa_accum_entry *en = dfa_accum_entry_at(acc, (size_t)e);
+    assert_string_equal(dfa_accum_key(acc, en->key_index), "dfa:{p:91}:c:M2024-05");
+    assert_ptr_equal(en->key, dfa_accum_key(acc, en->key_index)); /* one copy per key */
+    assert_int_equal(dfa_accum_find(acc, "dfa:{p:91}:c:M2024-05", "nothing"), -1);
+    dfa_accum_set_tag(acc, 3);
+    dfa_event *ev = parse(*state, "{\"event_id\":\"x\",\"type\":\"training.held\",\"occurred_at\":\"2024-01-01T07:00:00Z\","
+                                  "\"province\":\"01\",\"reporter\":\"other\",\"schema_version\":1,"
+                                  "\"data\":{\"topic\":\"protocol\",\"participants\":3}}");
+    assert_int_equal(dfa_accum_add_event(acc, ev, NULL), DFA_ERR_LIMIT); /* too many pairs: taken back */
+    assert_int_equal(dfa_accum_keys(acc), 4);
+    dfa_accum_clear(acc);
+    assert_int_equal(dfa_accum_add_event(acc, ev, NULL), DFA_OK);
+    assert_int_equal(dfa_accum_key_tag(acc, 0), 3);
+    assert_string_equal(dfa_accum_key(acc, 0), "dfa:{p:01}:c:D2024-01-01");
+    dfa_event_free(ev);
+    dfa_accum_free(acc);
+}
+
 /* An event taken back out leaves the sums as if it had never been added; a
  * take-back after the table grew finds every entry still in place. */
 static void test_sub_event_and_take_back(void **state)
@@ -297,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_money_stock_gauge_plan_nil),
         cmocka_unit_test(test_full_accumulator_is_unchanged),
         cmocka_unit_test(test_sub_event_and_take_back),
+        cmocka_unit_test(test_keys_and_tags),
         cmocka_unit_test(test_randomized_against_naive),
     };
     return cmocka_run_group_tests(tests, open_core, close_core);

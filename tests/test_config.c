@@ -27,7 +27,7 @@ static void test_layers(void **state)
     assert_int_equal(dfa_config_int(cfg, "redis.port"), 6391);              /* env over file */
     assert_string_equal(dfa_config_str(cfg, "consumer.group"), "from-flag"); /* flag over file */
     assert_string_equal(dfa_config_str(cfg, "redis.host"), "127.0.0.1");     /* default */
-    assert_int_equal(dfa_config_int(cfg, "consumer.dedupe_days"), 35);
+    assert_int_equal(dfa_config_int(cfg, "consumer.horizon_years"), 10);
     assert_int_equal(dfa_config_kafka_count(cfg), 2);
     const char *name, *value;
     dfa_config_kafka_at(cfg, 0, &name, &value);
