@@ -19,7 +19,6 @@
 #define MAX_ROUNDS 8
 #define POOL_CHUNK (256 * 1024)
 #define TRIM_YEARS_PER_BATCH 2 /* bounds one transaction's DEL; the next batches go on */
-#define HORIZON_FIELD "horizon" /* in the off hash: the first year whose memory is still kept */
 
 static const char *const outcome_names[DFA_OUTCOME__COUNT] = {
     "pending", "counted", "retracted", "tombstone", "cancelled", "already_retracted", "duplicate", "replayed",
@@ -67,7 +66,7 @@ typedef struct {
     int horizon;             /* first year whose memory Redis still keeps; 0: none recorded */
     int keep_from;           /* first year to keep after this batch */
     arg_list months, gauges; /* registry members to look up, then those to add */
-    size_t off_reply, months_reply, gauges_reply;
+    size_t off_reply, horizon_reply, months_reply, gauges_reply;
 } province_work;
 
 struct dfa_applier {
@@ -430,7 +429,9 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
         ok = ok && h && args_push(h, "HMGET") && args_push(h, province_key(a, p, "off"));
         for (size_t m = 0; ok && m < w->n_markers; m++)
             ok &= args_push(h, marker_field(a, topic, w->markers[m].partition));
-        ok = ok && args_push(h, HORIZON_FIELD);
+        w->horizon_reply = a->n_reads;
+        arg_list *y = next_read(a);
+        ok = ok && y && args_push(y, "GET") && args_push(y, province_key(a, p, "horizon"));
         w->months.n = w->gauges.n = 0;
     }
     for (size_t d = 0; ok && d < a->n_days; d++)
@@ -538,8 +539,9 @@ static const char *pool_value(dfa_applier *a, const redisReply *r)
     return v;
 }
 
-static dfa_status read_markers(dfa_applier *a, province_work *w, int p, const redisReply *r, dfa_error *err)
+static dfa_status read_markers(dfa_applier *a, province_work *w, int p, redisReply **replies, dfa_error *err)
 {
+    const redisReply *r = replies[w->off_reply], *y = replies[w->horizon_reply];
     dfa_status st = check_reply(a, r, p, a->reads[w->off_reply].argv[1], err);
     if (st != DFA_OK || w->stopped)
         return st;
@@ -548,7 +550,9 @@ static dfa_status read_markers(dfa_applier *a, province_work *w, int p, const re
         w->markers[m].expected = parse_count(r->element[m], &v) && r->element[m]->type == REDIS_REPLY_STRING ? v : -1;
     }
     int64_t h = 0;
-    w->horizon = parse_count(r->element[w->n_markers], &h) ? (int)h : 0;
+    if (y->type == REDIS_REPLY_ERROR)
+        return dfa_fail(err, DFA_ERR_IO, "redis: reading %s: %s", a->reads[w->horizon_reply].argv[1], y->str);
+    w->horizon = parse_count(y, &h) ? (int)h : 0;
     w->keep_from = w->horizon;
     return DFA_OK;
 }
@@ -666,7 +670,7 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
     a->watched_on = dfa_redis_connection_id(a->redis);
     for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
         if (a->work[p].pending)
-            st = read_markers(a, &a->work[p], p, replies[a->work[p].off_reply], err);
+            st = read_markers(a, &a->work[p], p, replies, err);
     if (st == DFA_OK)
         st = read_days(a, items, replies, err);
     if (st == DFA_OK)
@@ -1024,9 +1028,10 @@ static bool write_trim(dfa_applier *a, dfa_resp *b, int p, province_work *w)
 static bool write_markers(dfa_applier *a, dfa_resp *b, const char *topic, int p, const province_work *w)
 {
     char *off = province_key(a, p, "off");
-    if (!off)
+    char *horizon = province_key(a, p, "horizon");
+    if (!off || !horizon)
         return false;
-    dfa_resp_command(b, 4 + 2 * w->n_markers);
+    dfa_resp_command(b, 2 + 2 * w->n_markers);
     dfa_resp_str(b, "HSET");
     dfa_resp_str(b, off);
     for (size_t m = 0; m < w->n_markers; m++) {
@@ -1036,7 +1041,9 @@ static bool write_markers(dfa_applier *a, dfa_resp *b, const char *topic, int p,
         dfa_resp_str(b, field);
         dfa_resp_int(b, w->markers[m].next);
     }
-    dfa_resp_str(b, HORIZON_FIELD);
+    dfa_resp_command(b, 3);
+    dfa_resp_str(b, "SET");
+    dfa_resp_str(b, horizon);
     dfa_resp_int(b, w->keep_from);
     return true;
 }
