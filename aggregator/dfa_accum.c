@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "dfa_arena.h"
-#include "dfa_delta.h"
 
 /* A slot of the open-addressing table: the entry's index + 1 (0 = empty)
  * and the top half of its hash, so a probe that misses rarely reads the
@@ -15,34 +14,33 @@ typedef struct {
     uint32_t tag;
 } slot;
 
-/* What one event changed, to take it back if the event does not fit. */
+/* What one group changed, to take it back if it does not fit. */
 typedef struct {
     size_t entry;
     int64_t amount; /* added to an entry that was there before */
 } undo_step;
 
-/* A distinct key: its string (shared by its entries) and its caller's tag. */
+/* A distinct key: its string (shared by its entries) and its caller's note. */
 typedef struct {
     const char *name;
-    int tag;
+    dfa_accum_note note;
 } key_info;
 
 struct dfa_accum {
-    size_t max_entries, n_entries, n_events;
+    size_t max_entries, n_entries, n_groups;
     key_info *keys;             /* distinct keys, in insertion order */
     uint64_t *key_hashes;
     slot *key_slots;            /* linear probing over keys, like slots over entries */
     size_t n_keys, n_key_slots, cap_key_slots;
-    int tag;                    /* given to keys added from now on */
-    size_t event_first_key;     /* keys from here on are the event's new ones */
+    size_t group_first_key;     /* keys from here on are the group's new ones */
     dfa_accum_entry *entries;   /* in insertion order */
     uint64_t *hashes;           /* hash of each entry */
     slot *slots;                /* linear probing */
     size_t n_slots, cap_slots;  /* a power of two, at least twice the entries; grows with them */
     dfa_arena *strings;         /* strings of entries */
-    undo_step *undo;            /* the event being added: entries it changed */
+    undo_step *undo;            /* the group being added: entries it changed */
     size_t n_undo, cap_undo;
-    size_t event_first_entry;   /* entries from here on are the event's new ones */
+    size_t group_first_entry;   /* entries from here on are the group's new ones */
 };
 
 /* FNV-1a: a table index, not a digest anything depends on. */
@@ -166,9 +164,9 @@ static size_t find_key_slot(const dfa_accum *acc, const char *key, uint64_t h)
     }
 }
 
-/* The index of key among the distinct keys, adding it (with the current tag)
- * when new; -1 when out of memory. */
-static long intern_key(dfa_accum *acc, const char *key)
+/* The index of key among the distinct keys, adding it (with note) when new;
+ * -1 when out of memory. */
+static long intern_key(dfa_accum *acc, const char *key, const dfa_accum_note *note)
 {
     uint64_t h = hash_key(key);
     size_t i = find_key_slot(acc, key, h);
@@ -180,9 +178,10 @@ static long intern_key(dfa_accum *acc, const char *key)
         i = find_key_slot(acc, key, h);
     }
     const char *name = dfa_arena_strdup(acc->strings, key);
-    if (!name)
+    const char *label = note && note->label ? dfa_arena_strdup(acc->strings, note->label) : NULL;
+    if (!name || (note && note->label && !label))
         return -1;
-    acc->keys[acc->n_keys] = (key_info){name, acc->tag};
+    acc->keys[acc->n_keys] = (key_info){name, {note ? note->tag : -1, label}};
     acc->key_hashes[acc->n_keys] = h;
     acc->key_slots[i] = (slot){(uint32_t)++acc->n_keys, tag_of(h)};
     return (long)acc->n_keys - 1;
@@ -201,8 +200,8 @@ static bool sum_overflows(int64_t a, int64_t b)
 }
 
 /* Adds one delta; *existing says whether the pair was there before. */
-static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, int64_t amount, size_t *entry,
-                            bool *existing, dfa_error *err)
+static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, int64_t amount,
+                            const dfa_accum_note *note, size_t *entry, bool *existing, dfa_error *err)
 {
     uint64_t h = hash_pair(key, field);
     size_t i = find_slot(acc, key, field, h);
@@ -223,7 +222,7 @@ static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, 
         i = find_slot(acc, key, field, h);
     }
     dfa_accum_entry *e = &acc->entries[acc->n_entries];
-    long k = intern_key(acc, key); /* at most one key per entry: the key table cannot fill first */
+    long k = intern_key(acc, key, note); /* at most one key per entry: the key table cannot fill first */
     e->field = dfa_arena_strdup(acc->strings, field);
     if (k < 0 || !e->field)
         return dfa_fail(err, DFA_ERR_NOMEM, "accumulator: out of memory");
@@ -241,17 +240,22 @@ dfa_status dfa_accum_add(dfa_accum *acc, const char *key, const char *field, int
 {
     size_t entry;
     bool existing;
-    return add_delta(acc, key, field, amount, &entry, &existing, err);
+    return add_delta(acc, key, field, amount, NULL, &entry, &existing, err);
 }
 
-/* Each delta of the event goes straight in; what it changed in entries that
- * were there before is noted, so a failure can take the event back. */
-static dfa_status add_event_delta(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
+/* Each addition of a group goes straight in; what it changed in entries
+ * that were there before is noted, so a rollback can take the group back. */
+dfa_status dfa_accum_put(dfa_accum *acc, const char *key, const char *field, int64_t amount, dfa_error *err)
 {
-    dfa_accum *acc = ctx;
+    return dfa_accum_put_noted(acc, key, field, amount, NULL, err);
+}
+
+dfa_status dfa_accum_put_noted(dfa_accum *acc, const char *key, const char *field, int64_t amount,
+                               const dfa_accum_note *note, dfa_error *err)
+{
     size_t entry;
     bool existing;
-    dfa_status st = add_delta(acc, key, field, amount, &entry, &existing, err);
+    dfa_status st = add_delta(acc, key, field, amount, note, &entry, &existing, err);
     if (st != DFA_OK || !existing)
         return st;
     if (acc->n_undo == acc->cap_undo) {
@@ -268,54 +272,37 @@ static dfa_status add_event_delta(void *ctx, const char *key, const char *field,
     return DFA_OK;
 }
 
-/* Takes back what the event added: sums first, then its new entries, newest
- * first, so that each emptied slot leaves the probe sequences exactly as
- * they were before it was filled. */
-static void take_back_event(dfa_accum *acc)
+void dfa_accum_begin(dfa_accum *acc)
+{
+    acc->n_undo = 0;
+    acc->group_first_entry = acc->n_entries;
+    acc->group_first_key = acc->n_keys;
+}
+
+void dfa_accum_commit(dfa_accum *acc) { acc->n_groups++; }
+
+/* Takes back what the group added: sums first, then its new entries and
+ * keys, newest first, so that each emptied slot leaves the probe sequences
+ * exactly as they were before it was filled. */
+void dfa_accum_rollback(dfa_accum *acc)
 {
     for (size_t u = acc->n_undo; u-- > 0;)
         acc->entries[acc->undo[u].entry].amount -= acc->undo[u].amount;
-    while (acc->n_entries > acc->event_first_entry) {
+    while (acc->n_entries > acc->group_first_entry) {
         const dfa_accum_entry *e = &acc->entries[acc->n_entries - 1];
         acc->slots[find_slot(acc, e->key, e->field, acc->hashes[acc->n_entries - 1])].index = 0;
         acc->n_entries--;
     }
-    while (acc->n_keys > acc->event_first_key) {
+    while (acc->n_keys > acc->group_first_key) {
         const char *name = acc->keys[acc->n_keys - 1].name;
         acc->key_slots[find_key_slot(acc, name, acc->key_hashes[acc->n_keys - 1])].index = 0;
         acc->n_keys--;
     }
-}
-
-dfa_status dfa_accum_add_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err)
-{
     acc->n_undo = 0;
-    acc->event_first_entry = acc->n_entries;
-    acc->event_first_key = acc->n_keys;
-    dfa_status st = dfa_event_deltas(ev, add_event_delta, acc, err);
-    if (st != DFA_OK) {
-        take_back_event(acc);
-        return st;
-    }
-    acc->n_events++;
-    return DFA_OK;
-}
-
-static dfa_status sub_event_delta(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
-{
-    return dfa_accum_add(ctx, key, field, -amount, err);
-}
-
-dfa_status dfa_accum_sub_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err)
-{
-    dfa_status st = dfa_event_deltas(ev, sub_event_delta, acc, err);
-    if (st == DFA_OK && acc->n_events > 0)
-        acc->n_events--;
-    return st;
 }
 
 size_t dfa_accum_size(const dfa_accum *acc) { return acc->n_entries; }
-size_t dfa_accum_events(const dfa_accum *acc) { return acc->n_events; }
+size_t dfa_accum_groups(const dfa_accum *acc) { return acc->n_groups; }
 
 const dfa_accum_entry *dfa_accum_entry_at(const dfa_accum *acc, size_t i)
 {
@@ -336,8 +323,7 @@ long dfa_accum_find(const dfa_accum *acc, const char *key, const char *field)
 
 size_t dfa_accum_keys(const dfa_accum *acc) { return acc->n_keys; }
 const char *dfa_accum_key(const dfa_accum *acc, size_t k) { return k < acc->n_keys ? acc->keys[k].name : NULL; }
-int dfa_accum_key_tag(const dfa_accum *acc, size_t k) { return k < acc->n_keys ? acc->keys[k].tag : -1; }
-void dfa_accum_set_tag(dfa_accum *acc, int tag) { acc->tag = tag; }
+const dfa_accum_note *dfa_accum_key_note(const dfa_accum *acc, size_t k) { return k < acc->n_keys ? &acc->keys[k].note : NULL; }
 
 void dfa_accum_clear(dfa_accum *acc)
 {
@@ -349,6 +335,6 @@ void dfa_accum_clear(dfa_accum *acc)
         acc->n_key_slots /= 2;
     acc->n_entries = 0;
     acc->n_keys = 0;
-    acc->n_events = 0;
+    acc->n_groups = 0;
     dfa_arena_reset(acc->strings);
 }

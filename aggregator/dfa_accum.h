@@ -1,9 +1,11 @@
-/* dfa_accum: merges the deltas of many events into one sum per (key, field),
- * so a batch reaches Redis as few writes however many events it holds.
+/* dfa_accum: one sum per (key, field), for merging many deltas into few
+ * writes, and as a bounded map of string pairs to integers.
  *
+ * It knows nothing of events (dfa_delta_accumulate adds an event's deltas).
  * Memory is bounded by max_entries distinct (key, field) pairs, not by the
- * number of events. Entries are kept in first-insertion order, so iterating
- * (and therefore what a writer sends) is deterministic. */
+ * number of additions. Entries are kept in first-insertion order, so
+ * iterating (and therefore what a writer sends) is deterministic. Additions
+ * can be grouped so that a group goes in whole or not at all. */
 #ifndef DFA_ACCUM_H
 #define DFA_ACCUM_H
 
@@ -11,9 +13,14 @@
 #include <stdint.h>
 
 #include "dfa_error.h"
-#include "dfa_event.h"
 
 typedef struct dfa_accum dfa_accum;
+
+/* What a caller keeps with a key, given when the key is first added. */
+typedef struct {
+    int tag;           /* the caller's; -1 when the key came without a note */
+    const char *label; /* copied; NULL for none */
+} dfa_accum_note;
 
 typedef struct {
     const char *key;   /* owned by the accumulator, valid until clear/free; one copy per distinct key */
@@ -30,30 +37,32 @@ void dfa_accum_free(dfa_accum *acc);
  * sum would overflow int64; the accumulator is then unchanged. */
 dfa_status dfa_accum_add(dfa_accum *acc, const char *key, const char *field, int64_t amount, dfa_error *err);
 
-/* Adds all deltas of ev, or none: on DFA_ERR_LIMIT (full) the accumulator is
- * unchanged, so the caller can flush it and add the event again. */
-dfa_status dfa_accum_add_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err);
-
-/* Takes back the deltas of ev, added earlier: for an event staged as if it
- * would count that turned out not to. Its pairs stay, at their old sums. */
-dfa_status dfa_accum_sub_event(dfa_accum *acc, const dfa_event *ev, dfa_error *err);
+/* A group of additions that goes in whole or not at all: begin, put each,
+ * then commit, or rollback to leave the accumulator as it was before begin
+ * (sums, and the pairs and keys the group created). */
+void dfa_accum_begin(dfa_accum *acc);
+dfa_status dfa_accum_put(dfa_accum *acc, const char *key, const char *field, int64_t amount, dfa_error *err);
+/* The same, noting note with key when key is new (note may be NULL). */
+dfa_status dfa_accum_put_noted(dfa_accum *acc, const char *key, const char *field, int64_t amount,
+                               const dfa_accum_note *note, dfa_error *err);
+void dfa_accum_commit(dfa_accum *acc);
+void dfa_accum_rollback(dfa_accum *acc);
 
 size_t dfa_accum_size(const dfa_accum *acc);
-/* Events added since the last clear (a retraction counts as one). */
-size_t dfa_accum_events(const dfa_accum *acc);
+/* Groups committed since the last clear. */
+size_t dfa_accum_groups(const dfa_accum *acc);
 const dfa_accum_entry *dfa_accum_entry_at(const dfa_accum *acc, size_t i);
 /* The current sum for (key, field), 0 when absent. */
 int64_t dfa_accum_get(const dfa_accum *acc, const char *key, const char *field);
 /* The index of (key, field)'s entry, or -1 when absent. */
 long dfa_accum_find(const dfa_accum *acc, const char *key, const char *field);
 
-/* The distinct keys, in first-insertion order, each with the tag that was
- * set (dfa_accum_set_tag) when it was first added: a caller groups the
- * writes of one key, and knows whose key it is, without parsing it. */
+/* The distinct keys, in first-insertion order, each with the note given
+ * when it was first added (dfa_accum_put_noted): a caller groups the writes
+ * of one key, and knows what the key is, without parsing it. */
 size_t dfa_accum_keys(const dfa_accum *acc);
 const char *dfa_accum_key(const dfa_accum *acc, size_t k);
-int dfa_accum_key_tag(const dfa_accum *acc, size_t k);
-void dfa_accum_set_tag(dfa_accum *acc, int tag);
+const dfa_accum_note *dfa_accum_key_note(const dfa_accum *acc, size_t k);
 
 /* Empties it, keeping its memory for the next batch. */
 void dfa_accum_clear(dfa_accum *acc);

@@ -10,6 +10,7 @@
 typedef struct {
     const dfa_event *ev;
     const char *code, *unit;
+    const char *metric, *dim; /* of the row being emitted */
     int sign;
     char buckets[DFA_STORED_BUCKETS][DFA_PERIOD_ID_MAX];
     dfa_delta_fn fn;
@@ -22,6 +23,13 @@ static dfa_status too_long(emitter *e, const char *what)
     return dfa_fail(e->err, DFA_ERR_LIMIT, "%s: key or field longer than %d bytes", what, DFA_KEY_MAX);
 }
 
+static dfa_status emit(emitter *e, dfa_delta_kind kind, const char *key, const char *field, int64_t amount, int bucket)
+{
+    dfa_delta d = {key,      field,   amount, kind, e->code, bucket >= 0 ? e->buckets[bucket] : NULL,
+                   bucket >= 0 ? dfa_stored_bucket_kinds[bucket] : DFA_PERIOD_DAY, e->metric, e->dim};
+    return e->fn(e->ctx, &d, e->err);
+}
+
 /* One row in every stored bucket of the counters hash. */
 static dfa_status emit_counter_row(emitter *e, const char *row, int64_t amount)
 {
@@ -29,7 +37,7 @@ static dfa_status emit_counter_row(emitter *e, const char *row, int64_t amount)
     for (int b = 0; b < DFA_STORED_BUCKETS; b++) {
         if (!dfa_key_counters(key, sizeof key, e->code, e->buckets[b]))
             return too_long(e, row);
-        dfa_status st = e->fn(e->ctx, key, row, amount, e->err);
+        dfa_status st = emit(e, DFA_DELTA_COUNTER, key, row, amount, b);
         if (st)
             return st;
     }
@@ -42,7 +50,7 @@ static dfa_status emit_distinct_row(emitter *e, const char *row, const char *id)
     for (int b = 0; b < DFA_STORED_BUCKETS; b++) {
         if (!dfa_key_distinct(key, sizeof key, e->code, e->buckets[b], row))
             return too_long(e, row);
-        dfa_status st = e->fn(e->ctx, key, id, e->sign, e->err);
+        dfa_status st = emit(e, DFA_DELTA_DISTINCT, key, id, e->sign, b);
         if (st)
             return st;
     }
@@ -60,7 +68,7 @@ static dfa_status emit_gauge_row(emitter *e, const char *row, int64_t value)
                      dfa_event_subject_id(e->ev), (long long)value);
     if (n < 0 || (size_t)n >= sizeof field || !dfa_key_gauge(key, sizeof key, e->code, row))
         return too_long(e, row);
-    return e->fn(e->ctx, key, field, e->sign, e->err);
+    return emit(e, DFA_DELTA_GAUGE, key, field, e->sign, -1);
 }
 
 /* The string a breakdown value takes in a row. */
@@ -82,8 +90,10 @@ static dfa_status feed_rows(emitter *e, const dfa_feed *fd, int64_t amount, cons
     char row[DFA_FIELD_MAX];
     if (!dfa_row(row, sizeof row, fd->metric->name, NULL, NULL, currency, e->unit))
         return too_long(e, fd->metric->name);
+    e->metric = fd->metric->name, e->dim = NULL;
     dfa_status st = feed_row(e, row, fd, amount, id);
     for (size_t i = 0; st == DFA_OK && i < fd->n_by; i++) {
+        e->dim = fd->by[i]->name;
         const json_t *v = json_object_get(data, fd->by[i]->name);
         size_t n = json_is_array(v) ? json_array_size(v) : (v ? 1 : 0);
         for (size_t k = 0; st == DFA_OK && k < n; k++) {
@@ -137,7 +147,8 @@ static dfa_status apply_plan(emitter *e)
         !dfa_row(row, sizeof row, metric, NULL, NULL, currency, e->unit) ||
         snprintf(field, sizeof field, "plan|%s", row) >= (int)sizeof field)
         return too_long(e, metric);
-    return e->fn(e->ctx, key, field, target * e->sign, e->err);
+    e->metric = metric, e->dim = NULL;
+    return emit(e, DFA_DELTA_TARGET, key, field, target * e->sign, -1);
 }
 
 /* report.nil_declared records an explicit "none" per metric for the period. */
@@ -152,7 +163,8 @@ static dfa_status apply_nil(emitter *e)
         if (!dfa_row(row, sizeof row, metric, NULL, NULL, NULL, e->unit) ||
             snprintf(field, sizeof field, "nil|%s", row) >= (int)sizeof field)
             return too_long(e, metric);
-        dfa_status st = e->fn(e->ctx, key, field, e->sign, e->err);
+        e->metric = metric, e->dim = NULL;
+        dfa_status st = emit(e, DFA_DELTA_TARGET, key, field, e->sign, -1);
         if (st)
             return st;
     }
@@ -173,6 +185,7 @@ dfa_status dfa_event_deltas(const dfa_event *ev, dfa_delta_fn fn, void *ctx, dfa
 
     char row[DFA_FIELD_MAX];
     dfa_row(row, sizeof row, DFA_ROW_EVENTS, NULL, NULL, NULL, e.unit);
+    e.metric = DFA_ROW_EVENTS;
     dfa_status st = emit_counter_row(&e, row, e.sign);
     const dfa_event_type *t = dfa_event_type_of(ev);
     if (st == DFA_OK && t->handler == DFA_HANDLER_PLAN)
@@ -181,5 +194,28 @@ dfa_status dfa_event_deltas(const dfa_event *ev, dfa_delta_fn fn, void *ctx, dfa
         st = apply_nil(&e);
     for (size_t i = 0; st == DFA_OK && i < t->n_feeds; i++)
         st = apply_feed(&e, &t->feeds[i]);
+    return st;
+}
+
+typedef struct {
+    dfa_accum *acc;
+    int sign;
+} accumulation;
+
+static dfa_status put_delta(void *ctx, const dfa_delta *d, dfa_error *err)
+{
+    const accumulation *a = ctx;
+    return dfa_accum_put(a->acc, d->key, d->field, a->sign * d->amount, err);
+}
+
+dfa_status dfa_delta_accumulate(dfa_accum *acc, const dfa_event *ev, int sign, dfa_error *err)
+{
+    accumulation a = {acc, sign};
+    dfa_accum_begin(acc);
+    dfa_status st = dfa_event_deltas(ev, put_delta, &a, err);
+    if (st == DFA_OK)
+        dfa_accum_commit(acc);
+    else
+        dfa_accum_rollback(acc);
     return st;
 }

@@ -9,6 +9,7 @@
 
 #include "dfa_clock.h"
 #include "dfa_accum.h"
+#include "dfa_delta.h"
 #include "dfa_bench.h"
 #include "dfa_event.h"
 
@@ -45,9 +46,9 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             dfa_event *ev = NULL;
             if (dfa_event_parse(in.core, lines[i], lens[i], &ev, NULL) == DFA_OK &&
-                dfa_accum_add_event(acc, ev, NULL) == DFA_ERR_LIMIT) {
+                dfa_delta_accumulate(acc, ev, 1, NULL) == DFA_ERR_LIMIT) {
                 dfa_accum_clear(acc);
-                dfa_accum_add_event(acc, ev, NULL);
+                dfa_delta_accumulate(acc, ev, 1, NULL);
             }
             dfa_event_free(ev);
             if ((i + 1) % 5000 == 0)

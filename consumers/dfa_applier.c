@@ -114,6 +114,14 @@ struct dfa_applier {
 
 /* ---- small helpers ---- */
 
+/* A key of the accumulator notes its province and the registry it belongs
+ * to, with the member it adds there. */
+enum { REGISTRY_NONE, REGISTRY_MONTHS, REGISTRY_GAUGES };
+#define NOTE_TAG(province, registry) ((province) * 4 + (registry))
+#define NOTE_PROVINCE(tag) ((tag) / 4)
+#define NOTE_REGISTRY(tag) ((tag) % 4)
+
+
 static char *pool_printf(dfa_applier *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static char *pool_printf(dfa_applier *a, const char *fmt, ...)
@@ -364,15 +372,11 @@ static dfa_status group_items(dfa_applier *a, dfa_batch_item *items, size_t n, d
 
 /* ---- phase 1: read the state ---- */
 
-/* A registry a key belongs to: 'm' for a month bucket of counters, 'g' for
- * a gauge, 0 for none. */
-static char registry_of(const char *key)
+/* The province of key k of the accumulator (-1 for none). */
+static int key_province(const dfa_accum *acc, size_t k)
 {
-    const char *tag_end = strstr(key, "}:");
-    if (!tag_end)
-        return 0;
-    const char *suffix = tag_end + 2;
-    return strncmp(suffix, "c:M", 3) == 0 ? 'm' : strncmp(suffix, "g:", 2) == 0 ? 'g' : 0;
+    int tag = dfa_accum_key_note(acc, k)->tag;
+    return tag < 0 ? -1 : NOTE_PROVINCE(tag);
 }
 
 static arg_list *next_read(dfa_applier *a)
@@ -455,18 +459,18 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
             ok &= args_push_len(h, dg->reads.argv[k], dg->reads.len[k]);
     }
     for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
-        int p = dfa_accum_key_tag(a->acc, k);
+        int p = key_province(a->acc, k);
         if (p < 0 || !a->work[p].pending)
             continue;
-        const char *key = dfa_accum_key(a->acc, k);
+        const dfa_accum_note *note = dfa_accum_key_note(a->acc, k);
         a->key_reply[k] = a->n_reads;
         arg_list *h = next_read(a);
-        ok = ok && h && args_push(h, "HMGET") && args_push(h, key);
+        ok = ok && h && args_push(h, "HMGET") && args_push(h, dfa_accum_key(a->acc, k));
         for (size_t i = g->first[k]; ok && i < g->first[k + 1]; i++)
             ok &= args_push(h, dfa_accum_entry_at(a->acc, g->order[i])->field);
-        char r = registry_of(key);
-        if (r)
-            ok &= args_push(r == 'm' ? &a->work[p].months : &a->work[p].gauges, r == 'm' ? strstr(key, "}:c:") + 4 : key);
+        if (NOTE_REGISTRY(note->tag) != REGISTRY_NONE)
+            ok &= args_push(NOTE_REGISTRY(note->tag) == REGISTRY_MONTHS ? &a->work[p].months : &a->work[p].gauges,
+                            note->label);
     }
     for (int p = 0; ok && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
@@ -586,7 +590,7 @@ static dfa_status read_days(dfa_applier *a, dfa_batch_item *items, redisReply **
 static dfa_status read_counters(dfa_applier *a, const key_groups *g, redisReply **replies, dfa_error *err)
 {
     for (size_t k = 0; k < dfa_accum_keys(a->acc); k++) {
-        int p = dfa_accum_key_tag(a->acc, k);
+        int p = key_province(a->acc, k);
         if (p < 0 || !a->work[p].pending)
             continue;
         const char *key = dfa_accum_key(a->acc, k);
@@ -728,13 +732,14 @@ typedef struct {
     const char *key, *field; /* the first that would overflow */
 } overflow_check;
 
-static dfa_status check_delta(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
+static dfa_status check_delta(void *ctx, const dfa_delta *d, dfa_error *err)
 {
     overflow_check *c = ctx;
-    long e = dfa_accum_find(c->a->acc, key, field);
+    long e = dfa_accum_find(c->a->acc, d->key, d->field);
+    int64_t amount = d->amount;
     int64_t sum;
     if (e < 0 || c->n_done == sizeof c->done / sizeof c->done[0])
-        return dfa_fail(err, DFA_ERR_LIMIT, "delta of %s %s not staged", key, field);
+        return dfa_fail(err, DFA_ERR_LIMIT, "delta of %s %s not staged", d->key, d->field);
     if (__builtin_add_overflow(c->a->running[e], amount, &sum)) {
         c->key = dfa_accum_key(c->a->acc, dfa_accum_entry_at(c->a->acc, (size_t)e)->key_index);
         c->field = dfa_accum_entry_at(c->a->acc, (size_t)e)->field;
@@ -851,10 +856,38 @@ static dfa_status decide(dfa_applier *a, province_work *w, dfa_batch_item *it, s
                                               : decide_add(a, d, it, &a->lookups[i], err);
 }
 
+typedef struct {
+    const dfa_applier *a;
+    dfa_accum *acc;
+} stager;
+
+static dfa_status stage_delta(void *ctx, const dfa_delta *d, dfa_error *err)
+{
+    const stager *s = ctx;
+    int registry = d->kind == DFA_DELTA_GAUGE                                                  ? REGISTRY_GAUGES
+                   : d->kind == DFA_DELTA_COUNTER && d->bucket_kind == DFA_PERIOD_MONTH ? REGISTRY_MONTHS
+                                                                                            : REGISTRY_NONE;
+    dfa_accum_note note = {NOTE_TAG(index_of_code(s->a, d->province), registry),
+                           registry == REGISTRY_MONTHS ? d->bucket : registry == REGISTRY_GAUGES ? d->key : NULL};
+    return dfa_accum_put_noted(s->acc, d->key, d->field, d->amount, &note, err);
+}
+
+/* All the deltas of ev, or none. */
+static dfa_status stage_event(const dfa_applier *a, dfa_accum *acc, const dfa_event *ev, dfa_error *err)
+{
+    stager s = {a, acc};
+    dfa_accum_begin(acc);
+    dfa_status st = dfa_event_deltas(ev, stage_delta, &s, err);
+    if (st == DFA_OK)
+        dfa_accum_commit(acc);
+    else
+        dfa_accum_rollback(acc);
+    return st;
+}
+
 /* Adds the deltas of items[from..n) to acc as if each will count, and
  * fingerprints them; stops where acc is full: *end is the first item left
- * out. Only the batch's first item failing to fit is an error. Each key is
- * tagged with its province. */
+ * out. Only the batch's first item failing to fit is an error. */
 static dfa_status stage_items(const dfa_applier *a, dfa_accum *acc, dfa_batch_item *items, size_t from, size_t n,
                               size_t *end, dfa_error *err)
 {
@@ -864,9 +897,8 @@ static dfa_status stage_items(const dfa_applier *a, dfa_accum *acc, dfa_batch_it
         if (!items[i].event)
             continue;
         dfa_event_fingerprint(items[i].event, items[i].print);
-        dfa_accum_set_tag(acc, province_index(a, items[i].event));
         dfa_error e = {0};
-        st = dfa_accum_add_event(acc, items[i].event, &e);
+        st = stage_event(a, acc, items[i].event, &e);
         if (st == DFA_ERR_LIMIT && i > 0) {
             st = DFA_OK;
             break;
@@ -891,7 +923,7 @@ static bool sums_fit(const dfa_applier *a)
     for (size_t e = 0; e < dfa_accum_size(a->acc); e++) {
         int64_t sum;
         const dfa_accum_entry *en = dfa_accum_entry_at(a->acc, e);
-        int p = dfa_accum_key_tag(a->acc, en->key_index);
+        int p = key_province(a->acc, en->key_index);
         if (p >= 0 && writes_province(&a->work[p]) && __builtin_add_overflow(a->base[e], en->amount, &sum))
             return false;
     }
@@ -938,7 +970,7 @@ static dfa_status decide_all(dfa_applier *a, dfa_batch_item *items, size_t *cut,
             return DFA_OK;
         }
         if (st == DFA_OK && (!writes_province(w) || !counts(items[i].outcome)))
-            st = dfa_accum_sub_event(a->acc, items[i].event, &e);
+            st = dfa_delta_accumulate(a->acc, items[i].event, -1, &e);
         if (st != DFA_OK) {
             if (err)
                 *err = e;
@@ -1079,7 +1111,7 @@ static dfa_status build_transaction(dfa_applier *a, const char *topic, dfa_resp 
         ok = write_trim(a, b, p, w) && write_markers(a, b, topic, p, w);
     }
     for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
-        int p = dfa_accum_key_tag(a->acc, k);
+        int p = key_province(a->acc, k);
         if (p >= 0 && writes_province(&a->work[p]))
             write_counters(a, b, &g, k);
     }

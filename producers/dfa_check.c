@@ -34,16 +34,16 @@ static void usage(FILE *out)
             "  exit status: 0 all lines valid, 1 some invalid, 2 usage or startup error\n");
 }
 
-static dfa_status print_delta_text(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
+static dfa_status print_delta_text(void *ctx, const dfa_delta *d, dfa_error *err)
 {
     (void)ctx, (void)err;
-    printf("    HINCRBY %s %s %lld\n", key, field, (long long)amount);
+    printf("    HINCRBY %s %s %lld\n", d->key, d->field, (long long)d->amount);
     return DFA_OK;
 }
 
-static dfa_status append_delta_json(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
+static dfa_status append_delta_json(void *ctx, const dfa_delta *d, dfa_error *err)
 {
-    if (json_array_append_new(ctx, json_pack("{s:s,s:s,s:I}", "key", key, "field", field, "amount", (json_int_t)amount)))
+    if (json_array_append_new(ctx, json_pack("{s:s,s:s,s:I}", "key", d->key, "field", d->field, "amount", (json_int_t)d->amount)))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     return DFA_OK;
 }
@@ -138,7 +138,7 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
         dfa_event *ev = NULL;
         dfa_error err = {0};
         if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK && run->totals &&
-            dfa_accum_add_event(run->totals, ev, &err) != DFA_OK) {
+            dfa_delta_accumulate(run->totals, ev, 1, &err) != DFA_OK) {
             fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", name, lineno, err.msg);
             dfa_event_free(ev);
             dfa_ndjson_free(&r);

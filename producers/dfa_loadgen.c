@@ -74,18 +74,12 @@ static bool parse_pct(const char *s, int *out)
     return true;
 }
 
-/* Adds the negated deltas of an event to the truth: a retraction cancels it. */
-static dfa_status add_negated(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
-{
-    return dfa_accum_add(ctx, key, field, -amount, err);
-}
-
 static dfa_status truth_apply(const dfa_core *core, dfa_accum *truth, const char *text, bool negate, dfa_error *err)
 {
     dfa_event *ev = NULL;
     dfa_status st = dfa_event_parse(core, text, strlen(text), &ev, err);
     if (st == DFA_OK)
-        st = negate ? dfa_event_deltas(ev, add_negated, truth, err) : dfa_accum_add_event(truth, ev, err);
+        st = dfa_delta_accumulate(truth, ev, negate ? -1 : 1, err); /* a retraction cancels it */
     dfa_event_free(ev);
     return st;
 }

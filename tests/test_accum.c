@@ -21,7 +21,7 @@ static void add(const dfa_core *core, dfa_accum *acc, const char *json)
 {
     dfa_event *ev = parse(core, json);
     dfa_error err = {0};
-    if (dfa_accum_add_event(acc, ev, &err) != DFA_OK)
+    if (dfa_delta_accumulate(acc, ev, 1, &err) != DFA_OK)
         fail_msg("%s", err.msg);
     dfa_event_free(ev);
 }
@@ -52,7 +52,7 @@ static void test_delegation_by_hand(void **state)
     /* 2 buckets (day, month) x (events + 5 delegation rows: total, level, JP,
      * KR, in_plan + 2 member rows + 2 distinct ids) */
     assert_int_equal(dfa_accum_size(acc), 2 * (1 + 5 + 2 + 2));
-    assert_int_equal(dfa_accum_events(acc), 2);
+    assert_int_equal(dfa_accum_groups(acc), 2);
     dfa_accum_free(acc);
 }
 
@@ -119,13 +119,13 @@ static void test_full_accumulator_is_unchanged(void **state)
                                   "\"province\":\"01\",\"reporter\":\"other\",\"schema_version\":1,"
                                   "\"data\":{\"topic\":\"protocol\",\"participants\":3}}");
     dfa_error err = {0};
-    assert_int_equal(dfa_accum_add_event(acc, ev, &err), DFA_ERR_LIMIT);
+    assert_int_equal(dfa_delta_accumulate(acc, ev, 1, &err), DFA_ERR_LIMIT);
     assert_string_equal(err.msg, "accumulator full (25 keys)");
     assert_int_equal(dfa_accum_size(acc), 20);
-    assert_int_equal(dfa_accum_events(acc), 1);
+    assert_int_equal(dfa_accum_groups(acc), 1);
     dfa_accum_clear(acc);
     assert_int_equal(dfa_accum_size(acc), 0);
-    assert_int_equal(dfa_accum_add_event(acc, ev, &err), DFA_OK);
+    assert_int_equal(dfa_delta_accumulate(acc, ev, 1, &err), DFA_OK);
     dfa_event_free(ev);
 
     assert_int_equal(dfa_accum_add(acc, "k", "f", INT64_MAX, &err), DFA_OK);
@@ -135,34 +135,38 @@ static void test_full_accumulator_is_unchanged(void **state)
     dfa_accum_free(acc);
 }
 
-/* Each distinct key is kept once with the tag set when it came, its entries
- * name it by index, and an event that does not fit takes its new keys back. */
-static void test_keys_and_tags(void **state)
+/* Each distinct key is kept once, with the note it came with; entries name
+ * it by index; a group rolled back takes back its new keys too. */
+static void test_keys_and_notes(void **state)
 {
+    (void)state;
     dfa_accum *acc = dfa_accum_new(25);
-    dfa_accum_set_tag(acc, 7);
-    add(*state, acc, KIEN_GIANG_DELEGATION("e1", "")); /* 20 pairs over 4 keys: day and month counters, 2 distinct */
-    assert_int_equal(dfa_accum_keys(acc), 4);
-    for (size_t k = 0; k < dfa_accum_keys(acc); k++)
-        assert_int_equal(dfa_accum_key_tag(acc, k), 7);
-    assert_string_equal(dfa_accum_key(acc, 0), "dfa:{p:91}:c:D2024-05-10");
-    long e = dfa_accum_find(acc, "dfa:{p:91}:c:M2024-05", "_events@91x");
-    assert_true(e >= 0);
+    dfa_accum_note seven = {7, "M2024-05"};
+    dfa_accum_begin(acc);
+    assert_int_equal(dfa_accum_put_noted(acc, "k1", "a", 1, &seven, NULL), DFA_OK);
+    assert_int_equal(dfa_accum_put_noted(acc, "k1", "b", 2, NULL, NULL), DFA_OK); /* the first note stays */
+    assert_int_equal(dfa_accum_put(acc, "k2", "a", 3, NULL), DFA_OK);
+    dfa_accum_commit(acc);
+    assert_int_equal(dfa_accum_keys(acc), 2);
+    assert_int_equal(dfa_accum_key_note(acc, 0)->tag, 7);
+    assert_string_equal(dfa_accum_key_note(acc, 0)->label, "M2024-05");
+    assert_int_equal(dfa_accum_key_note(acc, 1)->tag, -1);
+    assert_null(dfa_accum_key_note(acc, 1)->label);
+    long e = dfa_accum_find(acc, "k1", "b");
+    assert_int_equal(e, 1);
     const dfa_accum_entry *en = dfa_accum_entry_at(acc, (size_t)e);
-    assert_string_equal(dfa_accum_key(acc, en->key_index), "dfa:{p:91}:c:M2024-05");
     assert_ptr_equal(en->key, dfa_accum_key(acc, en->key_index)); /* one copy per key */
-    assert_int_equal(dfa_accum_find(acc, "dfa:{p:91}:c:M2024-05", "nothing"), -1);
-    dfa_accum_set_tag(acc, 3);
-    dfa_event *ev = parse(*state, "{\"event_id\":\"x\",\"type\":\"training.held\",\"occurred_at\":\"2024-01-01T07:00:00Z\","
-                                  "\"province\":\"01\",\"reporter\":\"other\",\"schema_version\":1,"
-                                  "\"data\":{\"topic\":\"protocol\",\"participants\":3}}");
-    assert_int_equal(dfa_accum_add_event(acc, ev, NULL), DFA_ERR_LIMIT); /* too many pairs: taken back */
-    assert_int_equal(dfa_accum_keys(acc), 4);
-    dfa_accum_clear(acc);
-    assert_int_equal(dfa_accum_add_event(acc, ev, NULL), DFA_OK);
-    assert_int_equal(dfa_accum_key_tag(acc, 0), 3);
-    assert_string_equal(dfa_accum_key(acc, 0), "dfa:{p:01}:c:D2024-01-01");
-    dfa_event_free(ev);
+    assert_int_equal(dfa_accum_find(acc, "k1", "nothing"), -1);
+    dfa_accum_begin(acc);
+    assert_int_equal(dfa_accum_put(acc, "k1", "a", 10, NULL), DFA_OK);
+    assert_int_equal(dfa_accum_put(acc, "k3", "a", 10, NULL), DFA_OK);
+    dfa_accum_rollback(acc);
+    assert_int_equal(dfa_accum_keys(acc), 2);
+    assert_int_equal(dfa_accum_get(acc, "k1", "a"), 1);
+    assert_int_equal(dfa_accum_find(acc, "k3", "a"), -1);
+    assert_int_equal(dfa_accum_groups(acc), 1);
+    assert_int_equal(dfa_accum_put(acc, "k3", "a", 5, NULL), DFA_OK); /* its slots are free again */
+    assert_int_equal(dfa_accum_keys(acc), 3);
     dfa_accum_free(acc);
 }
 
@@ -173,12 +177,12 @@ static void test_sub_event_and_take_back(void **state)
     dfa_accum *acc = dfa_accum_new(5000);
     dfa_event *ev = parse(*state, KIEN_GIANG_DELEGATION("e1", ""));
     dfa_error err = {0};
-    assert_int_equal(dfa_accum_add_event(acc, ev, &err), DFA_OK);
-    assert_int_equal(dfa_accum_add_event(acc, ev, &err), DFA_OK);
-    assert_int_equal(dfa_accum_sub_event(acc, ev, &err), DFA_OK);
+    assert_int_equal(dfa_delta_accumulate(acc, ev, 1, &err), DFA_OK);
+    assert_int_equal(dfa_delta_accumulate(acc, ev, 1, &err), DFA_OK);
+    assert_int_equal(dfa_delta_accumulate(acc, ev, -1, &err), DFA_OK);
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:91}:c:M2024-05", "delegation_out_members@91x"), 5);
     assert_int_equal(dfa_accum_size(acc), 20);
-    assert_int_equal(dfa_accum_events(acc), 1);
+    assert_int_equal(dfa_accum_groups(acc), 3); /* a take-back is a group too */
     char key[32];
     for (int i = 0; i < 4000; i++) { /* past the first table's half: it grows twice */
         snprintf(key, sizeof key, "k%d", i);
@@ -191,7 +195,7 @@ static void test_sub_event_and_take_back(void **state)
     dfa_event *other = parse(*state, "{\"event_id\":\"x\",\"type\":\"training.held\",\"occurred_at\":\"2024-01-01T07:00:00Z\","
                                      "\"province\":\"01\",\"reporter\":\"other\",\"schema_version\":1,"
                                      "\"data\":{\"topic\":\"protocol\",\"participants\":3}}");
-    assert_int_equal(dfa_accum_add_event(small, other, &err), DFA_ERR_LIMIT); /* 8 pairs: 5 fit, 3 do not */
+    assert_int_equal(dfa_delta_accumulate(small, other, 1, &err), DFA_ERR_LIMIT); /* 8 pairs: 5 fit, 3 do not */
     assert_int_equal(dfa_accum_size(small), 4020);
     for (int i = 0; i < 4000; i += 97) {
         snprintf(key, sizeof key, "k%d", i);
@@ -218,10 +222,12 @@ typedef struct {
     size_t n, cap;
 } flat_list;
 
-static dfa_status collect(void *ctx, const char *key, const char *field, int64_t amount, dfa_error *err)
+static dfa_status collect(void *ctx, const dfa_delta *d, dfa_error *err)
 {
     (void)err;
     flat_list *l = ctx;
+    const char *key = d->key, *field = d->field;
+    int64_t amount = d->amount;
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 1024;
         l->items = realloc(l->items, l->cap * sizeof *l->items);
@@ -272,11 +278,11 @@ static void test_randomized_against_naive(void **state)
             assert_true(dfa_gen_retraction(texts[victim], id, json, sizeof json) > 0);
         }
         dfa_event *ev = parse(core, json);
-        dfa_status st = dfa_accum_add_event(batch, ev, &err);
+        dfa_status st = dfa_delta_accumulate(batch, ev, 1, &err);
         if (st == DFA_ERR_LIMIT) {
             flush_into(batch, store);
             flushes++;
-            st = dfa_accum_add_event(batch, ev, &err);
+            st = dfa_delta_accumulate(batch, ev, 1, &err);
         }
         assert_int_equal(st, DFA_OK);
         dfa_event_free(ev);
@@ -328,7 +334,7 @@ int main(void)
         cmocka_unit_test(test_money_stock_gauge_plan_nil),
         cmocka_unit_test(test_full_accumulator_is_unchanged),
         cmocka_unit_test(test_sub_event_and_take_back),
-        cmocka_unit_test(test_keys_and_tags),
+        cmocka_unit_test(test_keys_and_notes),
         cmocka_unit_test(test_randomized_against_naive),
     };
     return cmocka_run_group_tests(tests, open_core, close_core);
