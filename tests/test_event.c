@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include "dfa_event.h"
+#include "dfa_text.h"
 
 #define HEAD "\"event_id\":\"e1\",\"occurred_at\":\"2024-05-10T07:00:00Z\",\"province\":\"91\",\"reporter\":\"dept_foreign_affairs\",\"schema_version\":1"
 /* A delegation.out.approved event with the given data object. */
@@ -205,6 +206,70 @@ static void test_hostile_inputs(void **state)
     free(s), free(deep), free(text), free(filled), free(pad);
 }
 
+/* The one escaping of echoed input (dfa_text_escape), byte by byte. */
+static void test_escape(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t len, cap;
+        const char *out;
+    } cases[] = {
+        {"plain Hà Nội", 15, 64, "plain Hà Nội"},
+        {"\"\\\n\r\t", 5, 64, "\\\"\\\\\\n\\r\\t"},
+        {"a\0b\x1b\x7f", 5, 64, "a\\u0000b\\u001b\\u007f"},
+        {"\xc2\x9b" "31m \xe2\x80\xa8", 9, 64, "\\u009b31m \\u2028"}, /* C1 CSI, line separator */
+        {"\xff\xfe" "a\xc3" "b\xed\xa0\x80", 8, 64, "\\xff\\xfea\\xc3b\\xed\\xa0\\x80"}, /* a surrogate is invalid */
+        {"abcdef", 6, 10, "abcdef"},     /* 6 bytes fit in cap - 4 */
+        {"abcdefg", 7, 10, "abcdef..."}, /* 7 do not */
+        {"abcde\xc3\xa9", 7, 10, "abcde..."},       /* not inside a 2-byte character */
+        {"abc\xf0\x9f\x98\x80", 7, 10, "abc..."},   /* nor a 4-byte one */
+        {"abcde\n", 6, 10, "abcde..."},             /* nor an escape */
+        {"abc", 3, 3, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        assert_string_equal(dfa_text_escape(cases[i].in, cases[i].len, out, cases[i].cap), cases[i].out);
+    }
+    /* text that needs no escape but for quotes is printed as it is (dfa-check) */
+    assert_true(dfa_text_is_plain("Hà Nội \"x\" \\", strlen("Hà Nội \"x\" \\")));
+    assert_false(dfa_text_is_plain("a\nb", 3));
+    assert_false(dfa_text_is_plain("a\xc2\x9b", 3));
+    assert_false(dfa_text_is_plain("a\xff", 2));
+}
+
+/* A message longer than DFA_ERROR_MSG_MAX loses the rest of its last
+ * character, never leaves half of it. */
+static void test_messages_cut_between_characters(void **state)
+{
+    (void)state;
+    char text[DFA_ERROR_MSG_MAX + 8], want[DFA_ERROR_MSG_MAX];
+    dfa_error err;
+    memset(text, 'a', sizeof text);
+    memcpy(text + DFA_ERROR_MSG_MAX - 2, "\xc3\xa9", 3); /* é over the last byte */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%s", text);
+    memset(want, 'a', DFA_ERROR_MSG_MAX - 2);
+    want[DFA_ERROR_MSG_MAX - 2] = '\0';
+    assert_string_equal(err.msg, want);
+
+    memcpy(text + DFA_ERROR_MSG_MAX - 4, "\xf0\x9f\x98\x80", 5); /* an emoji over the last byte */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%s", text);
+    want[DFA_ERROR_MSG_MAX - 4] = '\0';
+    assert_string_equal(err.msg, want);
+
+    memcpy(text + DFA_ERROR_MSG_MAX - 4, "\xc3\xa9" "b", 4); /* a character that fits stays */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%s", text);
+    assert_string_equal(err.msg + DFA_ERROR_MSG_MAX - 5, "a\xc3\xa9" "b");
+
+    /* 305 bytes and ệ fit; with "file.ndjson: " before them ệ would start at byte 318 of 319 */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%.*s\xe1\xbb\x87", DFA_ERROR_MSG_MAX - 15, text);
+    dfa_error_prefix(&err, "file.ndjson");
+    memset(want, 'a', DFA_ERROR_MSG_MAX - 2);
+    memcpy(want, "file.ndjson: ", 13);
+    want[DFA_ERROR_MSG_MAX - 2] = '\0';
+    assert_string_equal(err.msg, want);
+}
+
 /* Cutting a valid event at every length must give an error, never a crash. */
 static void test_every_prefix(void **state)
 {
@@ -272,6 +337,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_events),
         cmocka_unit_test(test_hostile_inputs),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_messages_cut_between_characters),
         cmocka_unit_test(test_every_prefix),
         cmocka_unit_test(test_valid_event_accessors),
         cmocka_unit_test(test_fingerprint_is_stable),
