@@ -158,16 +158,29 @@ static const struct {
     {'d', "đĐ"},
 };
 
-static char fold_codepoint(uint32_t cp)
+/* What separates the words of a name: spaces (also the no-break space pasted
+ * from web pages) and hyphens (also the en dash of "Bà Rịa – Vũng Tàu"). */
+static bool is_name_separator(uint32_t cp)
 {
-    if (cp < 0x80) {
-        if (cp >= 'A' && cp <= 'Z')
-            return (char)(cp - 'A' + 'a');
-        if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
-            return (char)cp;
+    return cp == ' ' || cp == '-' || cp == 0xA0 || cp == 0x2010 || cp == 0x2011 || cp == 0x2013;
+}
+
+/* The combining diacritics of decomposed (NFD) input: "a" U+0306 U+0301 is "ắ". */
+static bool is_combining_mark(uint32_t cp) { return cp >= 0x300 && cp <= 0x36F; }
+
+/* The ASCII letter or digit cp folds to; 0 for a separator or a combining
+ * mark, which fold to nothing; -1 for anything else (punctuation, symbols,
+ * emoji, control characters, letters of other alphabets), which no name
+ * holds: "Ha Noi;" is refused rather than matched. */
+static int fold_codepoint(uint32_t cp)
+{
+    if (cp >= 'A' && cp <= 'Z')
+        return (int)(cp - 'A' + 'a');
+    if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+        return (int)cp;
+    if (is_name_separator(cp) || is_combining_mark(cp))
         return 0;
-    }
-    for (size_t g = 0; g < sizeof vietnamese_letters / sizeof vietnamese_letters[0]; g++) {
+    for (size_t g = 0; cp >= 0x80 && g < sizeof vietnamese_letters / sizeof vietnamese_letters[0]; g++) {
         const unsigned char *p = (const unsigned char *)vietnamese_letters[g].letters;
         size_t left = strlen((const char *)p);
         uint32_t letter;
@@ -178,7 +191,7 @@ static char fold_codepoint(uint32_t cp)
             p += n, left -= n;
         }
     }
-    return 0; /* combining marks (NFD input), punctuation, other scripts */
+    return -1;
 }
 
 bool dfa_text_fold(const char *in, char *out, size_t cap)
@@ -191,12 +204,14 @@ bool dfa_text_fold(const char *in, char *out, size_t cap)
         if (n == 0)
             return false;
         p += n, left -= n;
-        char c = fold_codepoint(cp);
+        int c = fold_codepoint(cp);
+        if (c < 0)
+            return false;
         if (c == 0)
             continue;
         if (used + 1 >= cap)
             return false;
-        out[used++] = c;
+        out[used++] = (char)c;
     }
     if (cap == 0)
         return false;

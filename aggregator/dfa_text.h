@@ -11,10 +11,12 @@
 #include <string.h>
 
 /* Folds a UTF-8 name to a matching key: lower-case ASCII letters and digits
- * only, Vietnamese diacritics removed (precomposed or combining), everything
- * else dropped. "Bà Rịa - Vũng Tàu" and "ba ria-vung tau" both give
+ * only, Vietnamese diacritics removed (precomposed or combining), spaces and
+ * hyphens dropped. "Bà Rịa - Vũng Tàu" and "ba ria-vung tau" both give
  * "bariavungtau". Writes at most cap bytes including the NUL into out.
- * Returns false if the input is not valid UTF-8 or the key does not fit. */
+ * Returns false if the input is not valid UTF-8, holds any other character
+ * (punctuation, symbols, emoji, letters outside Vietnamese: "Ha Noi;",
+ * "H.a.N.o.i"), or the key does not fit. */
 bool dfa_text_fold(const char *in, char *out, size_t cap);
 
 /* True if s is 1..max characters of [A-Za-z0-9._:-] (event ids, refs). */
