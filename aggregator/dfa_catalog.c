@@ -53,7 +53,7 @@ static dfa_status only_keys(json_t *obj, const char *const *allowed, const char 
         while (allowed[i] && strcmp(allowed[i], key) != 0)
             i++;
         if (!allowed[i])
-            return dfa_fail(err, DFA_ERR_CATALOG, "%s: unknown key \"%.40s\"", where, key);
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s: unknown key \"%s\"", where, DFA_TEXT_SHOWN(key, 44));
     }
     return DFA_OK;
 }
@@ -108,7 +108,7 @@ static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_
 {
     static const char *const keys[] = {"unit", "label_vi", "unit_vi", "with", NULL};
     char where[96];
-    snprintf(where, sizeof where, "metric %s", name);
+    snprintf(where, sizeof where, "metric %s", DFA_TEXT_SHOWN(name, 64)); /* checked just below */
     if (!dfa_text_is_name(name, NAME_MAX_LEN))
         return dfa_fail(err, DFA_ERR_CATALOG, "%s: a metric name is 1..%d characters of [a-z0-9_]",
                         where, NAME_MAX_LEN);
@@ -122,8 +122,8 @@ static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_
         (st = get_string(obj, "with", false, &m->with, where, err)))
         return st;
     if (strcmp(unit, "count") != 0 && strcmp(unit, "money") != 0)
-        return dfa_fail(err, DFA_ERR_CATALOG, "%s.unit: expected \"count\" or \"money\", got \"%.20s\"",
-                        where, unit);
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.unit: expected \"count\" or \"money\", got \"%s\"",
+                        where, DFA_TEXT_SHOWN(unit, 24));
     m->money = unit[0] == 'm';
     if (!m->money && !m->unit_vi)
         return dfa_fail(err, DFA_ERR_CATALOG, "%s: missing key \"unit_vi\" (a count needs its unit)", where);
@@ -178,7 +178,7 @@ static dfa_status load_field(const char *name, json_t *obj, dfa_field_spec *f, c
 {
     static const char *const keys[] = {"type", "required", "min", "max", "values", "max_len", NULL};
     char where[160];
-    snprintf(where, sizeof where, "%s: fields.%s", type_where, name);
+    snprintf(where, sizeof where, "%s: fields.%s", type_where, DFA_TEXT_SHOWN(name, 64));
     if (!dfa_text_is_name(name, NAME_MAX_LEN))
         return dfa_fail(err, DFA_ERR_CATALOG, "%s: a field name is [a-z0-9_]", where);
     if (!json_is_object(obj))
@@ -189,7 +189,7 @@ static dfa_status load_field(const char *name, json_t *obj, dfa_field_spec *f, c
         return st;
     int t = index_of(field_type_names, DFA_FIELD__COUNT, type);
     if (t < 0)
-        return dfa_fail(err, DFA_ERR_CATALOG, "%s.type: unknown field type \"%.24s\"", where, type);
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.type: unknown field type \"%s\"", where, DFA_TEXT_SHOWN(type, 28));
     f->name = name;
     f->type = (dfa_field_type)t;
     json_t *req = json_object_get(obj, "required");
@@ -322,11 +322,11 @@ static dfa_status load_feed(dfa_catalog *c, dfa_event_type *t, json_t *obj, dfa_
         return st;
     dfa_metric *m = (dfa_metric *)dfa_catalog_metric(c, metric);
     if (!m)
-        return dfa_fail(err, DFA_ERR_CATALOG, "%s.metric: unknown metric \"%.48s\"", where, metric);
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.metric: unknown metric \"%s\"", where, DFA_TEXT_SHOWN(metric, 52));
     int kind = index_of(kind_names, DFA_KIND_PLAN, kind_name);
     if (kind < 0)
-        return dfa_fail(err, DFA_ERR_CATALOG, "%s.kind: unknown kind \"%.24s\" (flow, stock, gauge, distinct)",
-                        where, kind_name);
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.kind: unknown kind \"%s\" (flow, stock, gauge, distinct)",
+                        where, DFA_TEXT_SHOWN(kind_name, 28));
     int64_t sign;
     if ((st = get_integer(obj, "sign", false, 1, &sign, where, err)))
         return st;
@@ -354,8 +354,9 @@ static dfa_status load_feed(dfa_catalog *c, dfa_event_type *t, json_t *obj, dfa_
     json_array_foreach(by, i, v) {
         const dfa_field_spec *f = field_named(t, v);
         if (!f)
-            return dfa_fail(err, DFA_ERR_CATALOG, "%s.by[%zu]: no field %s%.40s%s in this type", where, i,
-                            json_is_string(v) ? "\"" : "", json_is_string(v) ? json_string_value(v) : "(not a string)",
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.by[%zu]: no field %s%s%s in this type", where, i,
+                            json_is_string(v) ? "\"" : "",
+                            json_is_string(v) ? DFA_TEXT_SHOWN(json_string_value(v), 44) : "(not a string)",
                             json_is_string(v) ? "\"" : "");
         if (!is_breakdown_type(f->type))
             return dfa_fail(err, DFA_ERR_CATALOG,
@@ -399,7 +400,7 @@ static dfa_status load_type(dfa_catalog *c, const char *name, json_t *obj, dfa_e
     static const char *const keys[] = {"label_vi", "handler", "fields", "feeds", NULL};
     static const char *const handlers[] = {"feeds", "plan", "nil"};
     char where[96];
-    snprintf(where, sizeof where, "type %s", name);
+    snprintf(where, sizeof where, "type %s", DFA_TEXT_SHOWN(name, 64));
     if (!dfa_text_is_id(name, NAME_MAX_LEN))
         return dfa_fail(err, DFA_ERR_CATALOG, "%s: a type name is [A-Za-z0-9._:-]", where);
     if (!json_is_object(obj))
@@ -413,8 +414,8 @@ static dfa_status load_type(dfa_catalog *c, const char *name, json_t *obj, dfa_e
         return st;
     int h = handler ? index_of(handlers, 3, handler) : 0;
     if (h < 0)
-        return dfa_fail(err, DFA_ERR_CATALOG, "%s.handler: unknown handler \"%.24s\" (feeds, plan, nil)", where,
-                        handler);
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.handler: unknown handler \"%s\" (feeds, plan, nil)", where,
+                        DFA_TEXT_SHOWN(handler, 28));
     t->handler = (dfa_handler)h;
     json_t *feeds = json_object_get(obj, "feeds");
     if (t->handler != DFA_HANDLER_FEEDS) {
@@ -460,8 +461,8 @@ static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
         if (c->metrics[i].kind == DFA_KIND__COUNT)
             return dfa_fail(err, DFA_ERR_CATALOG, "metric %s: no type feeds it", c->metrics[i].name);
         if (c->metrics[i].with && !dfa_catalog_metric(c, c->metrics[i].with))
-            return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.with: unknown metric \"%.48s\"", c->metrics[i].name,
-                            c->metrics[i].with);
+            return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.with: unknown metric \"%s\"", c->metrics[i].name,
+                            DFA_TEXT_SHOWN(c->metrics[i].with, 52));
     }
     return DFA_OK;
 }

@@ -1,6 +1,7 @@
 #include "dfa_config.h"
 
 #include "dfa_core.h"
+#include "dfa_text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -116,17 +117,17 @@ static dfa_status check_value(const key_spec *k, const char *value, const char *
         errno = 0;
         long long v = strtoll(value, &end, 10);
         if (errno || end == value || *end || v < k->min || v > k->max)
-            return dfa_fail(err, DFA_ERR_CONFIG, "%s: %s: expected an integer %lld..%lld, got \"%.40s\"", origin,
-                            k->key, (long long)k->min, (long long)k->max, value);
+            return dfa_fail(err, DFA_ERR_CONFIG, "%s: %s: expected an integer %lld..%lld, got \"%s\"", origin,
+                            k->key, (long long)k->min, (long long)k->max, DFA_TEXT_SHOWN(value, 44));
     } else if (strcmp(k->key, "log.level") == 0) {
         if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") && strcmp(value, "error"))
-            return dfa_fail(err, DFA_ERR_CONFIG, "%s: log.level: expected debug|info|warn|error, got \"%.40s\"",
-                            origin, value);
+            return dfa_fail(err, DFA_ERR_CONFIG, "%s: log.level: expected debug|info|warn|error, got \"%s\"",
+                            origin, DFA_TEXT_SHOWN(value, 44));
     } else if (strncmp(k->key, "topic.", 6) == 0 || strcmp(k->key, "consumer.group") == 0) {
         for (const char *c = value; *c; c++)
             if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
-                return dfa_fail(err, DFA_ERR_CONFIG, "%s: %s: expected [A-Za-z0-9._-], got \"%.40s\"", origin, k->key,
-                                value);
+                return dfa_fail(err, DFA_ERR_CONFIG, "%s: %s: expected [A-Za-z0-9._-], got \"%s\"", origin, k->key,
+                                DFA_TEXT_SHOWN(value, 44));
         if (!*value)
             return dfa_fail(err, DFA_ERR_CONFIG, "%s: %s: must not be empty", origin, k->key);
     }
@@ -167,7 +168,7 @@ dfa_status dfa_config_set(dfa_config *cfg, const char *key, const char *value, c
         return set_kafka(cfg, key + strlen(KAFKA_PREFIX), value, origin, err);
     int i = key_index(key);
     if (i < 0)
-        return dfa_fail(err, DFA_ERR_CONFIG, "%s: unknown key \"%.60s\"", origin, key);
+        return dfa_fail(err, DFA_ERR_CONFIG, "%s: unknown key \"%s\"", origin, DFA_TEXT_SHOWN(key, 64));
     dfa_status st = check_value(&keys[i], value, origin, err);
     if (st)
         return st;
@@ -287,13 +288,14 @@ dfa_status dfa_config_load(const char *file_flag, char *const *envp, const char 
         char key[256];
         const char *eq = strchr(sets[i], '=');
         if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key) {
-            st = dfa_fail(err, DFA_ERR_CONFIG, "--set: expected key=value, got \"%.60s\"", sets[i]);
+            st = dfa_fail(err, DFA_ERR_CONFIG, "--set: expected key=value, got \"%s\"", DFA_TEXT_SHOWN(sets[i], 64));
             break;
         }
         snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
         if (is_secret(key)) {
             /* a flag shows in ps and shell history: secrets come from the file or the environment */
-            st = dfa_fail(err, DFA_ERR_CONFIG, "--set: %s is a secret: give it in the config file or as %s", key,
+            st = dfa_fail(err, DFA_ERR_CONFIG, "--set: %s is a secret: give it in the config file or as %s",
+                          DFA_TEXT_SHOWN(key, 64),
                           strncmp(key, "kafka.", 6) == 0 ? "DFA_KAFKA_..." : "DFA_REDIS_PASSWORD");
             break;
         }

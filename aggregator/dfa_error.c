@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dfa_text.h"
+
 static const char *const status_names[DFA_ERR__COUNT] = {
     [DFA_OK] = "ok",
     [DFA_ERR_JSON] = "json",
@@ -25,12 +27,22 @@ const char *dfa_status_name(dfa_status code)
     return status_names[code];
 }
 
+/* A message cut at the end of the buffer loses the rest of its last
+ * character too: half a UTF-8 sequence would make the whole message invalid
+ * (jansson refuses it, and dfa-check --json would lose the error). */
+static void cut_cleanly(char *msg, int wanted)
+{
+    if (wanted < 0 || (size_t)wanted < DFA_ERROR_MSG_MAX)
+        return;
+    msg[dfa_text_utf8_prefix(msg, strlen(msg))] = '\0';
+}
+
 dfa_status dfa_fail(dfa_error *err, dfa_status code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        cut_cleanly(err->msg, vsnprintf(err->msg, sizeof err->msg, fmt, ap));
         va_end(ap);
         err->code = code;
     }
@@ -42,6 +54,6 @@ void dfa_error_prefix(dfa_error *err, const char *prefix)
     if (!err)
         return;
     char tmp[DFA_ERROR_MSG_MAX];
-    snprintf(tmp, sizeof tmp, "%s: %s", prefix, err->msg);
+    cut_cleanly(tmp, snprintf(tmp, sizeof tmp, "%s: %s", prefix, err->msg));
     memcpy(err->msg, tmp, sizeof tmp);
 }

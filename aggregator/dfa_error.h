@@ -32,11 +32,15 @@ typedef struct {
 const char *dfa_status_name(dfa_status code);
 
 /* Fills err (when non-NULL) and returns code, so callers can write
- * `return dfa_fail(err, DFA_ERR_SCHEMA, "data.x: ...")`. */
+ * `return dfa_fail(err, DFA_ERR_SCHEMA, "data.x: ...")`. A message longer
+ * than the buffer is cut between two UTF-8 characters. Input echoed in a
+ * message goes through dfa_text_escape first (dfa_text.h): the message may be
+ * printed on a line of its own or sent as a JSON string. */
 dfa_status dfa_fail(dfa_error *err, dfa_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prepends "prefix: " to an error message already set (for file names). */
+/* Prepends "prefix: " to an error message already set (for file names); cut
+ * like dfa_fail's when it no longer fits. */
 void dfa_error_prefix(dfa_error *err, const char *prefix);
 
 #endif

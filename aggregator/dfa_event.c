@@ -23,22 +23,21 @@ struct dfa_event {
 
 #define PATH_MAX_LEN 96
 
-/* A short, valid-UTF-8 rendering of a JSON value for error messages: the
- * message may itself travel as JSON (the dead-letter reason). */
+/* Room for the input a message shows of a name or a value: 40 and 32 bytes
+ * of its escaped rendering, then "..." (dfa_text_escape). */
+#define SHOWN_KEY 44
+#define SHOWN_VALUE 36
+
+/* A short rendering of a JSON value for error messages, escaped: the message
+ * may be printed on a line of its own or travel as JSON (the dead-letter
+ * reason). Writes into buf (cap bytes, at least SHOWN_VALUE + 2) or returns a
+ * constant. */
 static const char *describe(const json_t *v, char *buf, size_t cap)
 {
     switch (json_typeof(v)) {
     case JSON_STRING: {
-        const char *s = json_string_value(v);
-        size_t n = json_string_length(v), shown = n < 32 ? n : 32;
-        while (shown > 0 && shown < n && ((unsigned char)s[shown] & 0xC0) == 0x80)
-            shown--; /* do not cut a UTF-8 sequence */
-        char safe[40];
-        size_t k = 0;
-        for (size_t i = 0; i < shown; i++)
-            safe[k++] = (s[i] == '"' || s[i] == '\\' || (unsigned char)s[i] < 0x20) ? '?' : s[i];
-        safe[k] = '\0';
-        snprintf(buf, cap, "\"%s%s\"", safe, shown < n ? "..." : "");
+        char shown[SHOWN_VALUE];
+        snprintf(buf, cap, "\"%s\"", dfa_text_escape(json_string_value(v), json_string_length(v), shown, sizeof shown));
         return buf;
     }
     case JSON_INTEGER:
@@ -79,14 +78,15 @@ static dfa_status check_integer(const dfa_field_spec *f, const json_t *v, const 
 
 static dfa_status check_money(const dfa_field_spec *f, const json_t *v, const char *path, dfa_error *err)
 {
-    char sub[PATH_MAX_LEN + 16], expected[64];
+    char sub[PATH_MAX_LEN + 16], expected[64], shown[SHOWN_VALUE];
     if (!json_is_object(v))
         return bad(err, path, "{\"amount\": minor units, \"currency\": ISO 4217}", v);
     const char *key;
     json_t *m;
     json_object_foreach((json_t *)v, key, m) {
         if (strcmp(key, "amount") != 0 && strcmp(key, "currency") != 0)
-            return dfa_fail(err, DFA_ERR_SCHEMA, "%s.%.32s: unknown field (money has amount and currency)", path, key);
+            return dfa_fail(err, DFA_ERR_SCHEMA, "%s.%s: unknown field (money has amount and currency)", path,
+                            dfa_text_escape(key, strlen(key), shown, sizeof shown));
     }
     json_t *amount = json_object_get(v, "amount"), *currency = json_object_get(v, "currency");
     if (!amount || !json_is_integer(amount) || json_integer_value(amount) < 0 || json_integer_value(amount) > f->max) {
@@ -110,7 +110,7 @@ static dfa_status check_list(const dfa_field_spec *f, const json_t *v, const cha
                              dfa_status (*one_ok)(const dfa_catalog *, const json_t *, const char *, dfa_error *),
                              const dfa_catalog *cat, dfa_error *err)
 {
-    char expected[96], sub[PATH_MAX_LEN + 16];
+    char expected[96], sub[PATH_MAX_LEN + 16], shown[64];
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > f->max_len) {
         snprintf(expected, sizeof expected, "an array of 1..%zu %s", f->max_len, what);
         return bad(err, path, expected, v);
@@ -128,8 +128,8 @@ static dfa_status check_list(const dfa_field_spec *f, const json_t *v, const cha
             return st;
         for (size_t j = 0; j < i; j++)
             if (json_equal(item, json_array_get(v, j)))
-                return dfa_fail(err, DFA_ERR_SCHEMA, "%s: \"%s\" repeats %s[%zu]", sub, json_string_value(item),
-                                path, j);
+                return dfa_fail(err, DFA_ERR_SCHEMA, "%s: %s repeats %s[%zu]", sub,
+                                describe(item, shown, sizeof shown), path, j);
     }
     return DFA_OK;
 }
@@ -161,11 +161,26 @@ static dfa_status check_enum(const dfa_field_spec *f, const json_t *v, const cha
     return bad(err, path, expected, v);
 }
 
+/* A plan's period: a well-formed id that holds days events can have. */
+static dfa_status check_period(const json_t *v, const char *path, dfa_error *err)
+{
+    dfa_date first, last;
+    bool text = json_is_string(v) && json_string_length(v) <= DFA_PERIOD_ID_MAX;
+    if (text && dfa_period_parse(json_string_value(v), &first, &last, NULL) == DFA_OK)
+        return DFA_OK;
+    if (text && dfa_period_is_well_formed(json_string_value(v))) {
+        char expected[64];
+        snprintf(expected, sizeof expected, "a period within %d..%d", DFA_YEAR_MIN, DFA_YEAR_MAX);
+        return bad(err, path, expected, v);
+    }
+    return bad(err, path, "a period id such as Y2025, H2025-1, Q2025-3, N2025, M2025-07 or AY2025", v);
+}
+
 static dfa_status check_field(const dfa_catalog *cat, const dfa_field_spec *f, const json_t *v,
                               const char *path, dfa_error *err)
 {
     char expected[64];
-    dfa_date d, d2;
+    dfa_date d;
     switch (f->type) {
     case DFA_FIELD_INTEGER:
         return check_integer(f, v, path, err);
@@ -192,10 +207,7 @@ static dfa_status check_field(const dfa_catalog *cat, const dfa_field_spec *f, c
         return json_is_string(v) && dfa_date_parse(json_string_value(v), &d) ? DFA_OK
                                                                            : bad(err, path, "a date YYYY-MM-DD", v);
     case DFA_FIELD_PERIOD:
-        if (!json_is_string(v) || json_string_length(v) > DFA_PERIOD_ID_MAX ||
-            dfa_period_parse(json_string_value(v), &d, &d2, NULL) != DFA_OK)
-            return bad(err, path, "a period id such as Y2025, H2025-1, Q2025-3, N2025, M2025-07 or AY2025", v);
-        return DFA_OK;
+        return check_period(v, path, err);
     case DFA_FIELD_METRIC:
         return metric_item(cat, v, path, err);
     case DFA_FIELD_METRIC_LIST:
@@ -228,8 +240,11 @@ static dfa_status check_data(const dfa_catalog *cat, const dfa_event_type *t, js
     json_t *v;
     json_object_foreach(data, key, v) {
         const dfa_field_spec *f = dfa_event_type_field(t, key);
-        if (!f)
-            return dfa_fail(err, DFA_ERR_SCHEMA, "data.%.40s: unknown field for type %s", key, t->name);
+        if (!f) {
+            char shown[SHOWN_KEY];
+            return dfa_fail(err, DFA_ERR_SCHEMA, "data.%s: unknown field for type %s",
+                            dfa_text_escape(key, strlen(key), shown, sizeof shown), t->name);
+        }
         if (check_field(cat, f, v, "data", NULL) == DFA_OK)
             continue;
         snprintf(path, sizeof path, "data.%s", key); /* for the message only */
@@ -263,8 +278,11 @@ static dfa_status check_envelope_keys(json_t *root, dfa_error *err)
         size_t i = 0;
         while (allowed[i] && strcmp(allowed[i], key) != 0)
             i++;
-        if (!allowed[i])
-            return dfa_fail(err, DFA_ERR_SCHEMA, "%.40s: unknown envelope field", key);
+        if (!allowed[i]) {
+            char shown[SHOWN_KEY];
+            return dfa_fail(err, DFA_ERR_SCHEMA, "%s: unknown envelope field",
+                            dfa_text_escape(key, strlen(key), shown, sizeof shown));
+        }
     }
     json_t *sv = json_object_get(root, "schema_version");
     if (!sv)
@@ -336,6 +354,24 @@ static dfa_status validate(const dfa_core *core, dfa_event *ev, dfa_error *err)
     return check_data(cat, ev->type, ev->data, err);
 }
 
+/* jansson's message ends with the input near the error ("... near 'x'"),
+ * raw: that part is escaped like every other echo of input. The rest is
+ * jansson's own words. */
+static dfa_status json_syntax(dfa_error *err, const json_error_t *jerr)
+{
+    static const char near[] = " near '";
+    const char *at = strstr(jerr->text, near);
+    if (!at)
+        return dfa_fail(err, DFA_ERR_JSON, "json: column %d: %s", jerr->column, jerr->text);
+    const char *token = at + strlen(near);
+    size_t len = strlen(token);
+    if (len > 0 && token[len - 1] == '\'')
+        len--;
+    char shown[SHOWN_KEY];
+    return dfa_fail(err, DFA_ERR_JSON, "json: column %d: %.*s near '%s'", jerr->column, (int)(at - jerr->text),
+                    jerr->text, dfa_text_escape(token, len, shown, sizeof shown));
+}
+
 dfa_status dfa_event_parse(const dfa_core *core, const char *buf, size_t len, dfa_event **out, dfa_error *err)
 {
     if (len > DFA_EVENT_MAX_BYTES)
@@ -344,7 +380,7 @@ dfa_status dfa_event_parse(const dfa_core *core, const char *buf, size_t len, df
     json_error_t jerr;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root)
-        return dfa_fail(err, DFA_ERR_JSON, "json: column %d: %s", jerr.column, jerr.text);
+        return json_syntax(err, &jerr);
     dfa_event *ev = calloc(1, sizeof *ev);
     if (!ev) {
         json_decref(root);

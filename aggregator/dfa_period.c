@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dfa_text.h"
+
 static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int dfa_days_in_month(int year, int month)
@@ -87,6 +89,16 @@ bool dfa_date_parse(const char *text, dfa_date *out)
     return parse_date_at(&p, out) && *p == '\0';
 }
 
+/* The part of an occurred_at that its messages show: 40 bytes escaped. */
+#define SHOWN_TIME 44
+
+static dfa_status bad_time(dfa_error *err, const char *what, const char *text)
+{
+    char shown[SHOWN_TIME];
+    return dfa_fail(err, DFA_ERR_TIME, "occurred_at: %s \"%s\"", what,
+                    dfa_text_escape(text, strlen(text), shown, sizeof shown));
+}
+
 dfa_status dfa_instant_parse(const char *text, dfa_instant *out, dfa_error *err)
 {
     const char *p = text;
@@ -94,17 +106,15 @@ dfa_status dfa_instant_parse(const char *text, dfa_instant *out, dfa_error *err)
     int hh, mm, ss;
     if (!parse_date_at(&p, &d) || !(expect(&p, 'T') || expect(&p, 't')) || !digits(&p, 2, &hh) ||
         !expect(&p, ':') || !digits(&p, 2, &mm) || !expect(&p, ':') || !digits(&p, 2, &ss))
-        return dfa_fail(err, DFA_ERR_TIME,
-                        "occurred_at: expected RFC 3339 date-time like 2025-06-30T20:00:00Z, got \"%.40s\"",
-                        text);
+        return bad_time(err, "expected RFC 3339 date-time like 2025-06-30T20:00:00Z, got", text);
     if (hh > 23 || mm > 59 || ss > 60)
-        return dfa_fail(err, DFA_ERR_TIME, "occurred_at: time of day out of range in \"%.40s\"", text);
+        return bad_time(err, "time of day out of range in", text);
     if (ss == 60) /* a leap second belongs to the minute it ends */
         ss = 59;
     if (*p == '.') {
         p++;
         if (*p < '0' || *p > '9')
-            return dfa_fail(err, DFA_ERR_TIME, "occurred_at: empty fraction of a second in \"%.40s\"", text);
+            return bad_time(err, "empty fraction of a second in", text);
         while (*p >= '0' && *p <= '9')
             p++;
     }
@@ -115,14 +125,13 @@ dfa_status dfa_instant_parse(const char *text, dfa_instant *out, dfa_error *err)
         int sign = *p == '-' ? -1 : 1, oh, om;
         p++;
         if (!digits(&p, 2, &oh) || !expect(&p, ':') || !digits(&p, 2, &om) || oh > 23 || om > 59)
-            return dfa_fail(err, DFA_ERR_TIME, "occurred_at: bad UTC offset in \"%.40s\"", text);
+            return bad_time(err, "bad UTC offset in", text);
         offset = sign * (oh * 3600 + om * 60);
     } else {
-        return dfa_fail(err, DFA_ERR_TIME,
-                        "occurred_at: missing UTC offset (Z or +07:00) in \"%.40s\"", text);
+        return bad_time(err, "missing UTC offset (Z or +07:00) in", text);
     }
     if (*p != '\0')
-        return dfa_fail(err, DFA_ERR_TIME, "occurred_at: trailing characters in \"%.40s\"", text);
+        return bad_time(err, "trailing characters in", text);
 
     int64_t utc = dfa_date_to_days(d) * 86400 + hh * 3600 + mm * 60 + ss - offset;
     int64_t local = utc + DFA_UTC_OFFSET_SECONDS;
@@ -221,7 +230,9 @@ static void admin_month_range(int y, int m, dfa_date *first, dfa_date *last)
     *last = make_date(y, m, 14);
 }
 
-dfa_status dfa_period_parse(const char *id, dfa_date *first, dfa_date *last, dfa_error *err)
+/* Reads a period id into its first and last day, whatever its years. False
+ * when id has no period's form. */
+static bool parse_shape(const char *id, dfa_date *first, dfa_date *last)
 {
     const char *p = id;
     int y = 0, n = 0, y2 = 0;
@@ -282,13 +293,30 @@ dfa_status dfa_period_parse(const char *id, dfa_date *first, dfa_date *last, dfa
     default:
         break;
     }
-    if (!ok)
+    return ok;
+}
+
+bool dfa_period_is_well_formed(const char *id)
+{
+    dfa_date first, last;
+    return parse_shape(id, &first, &last);
+}
+
+dfa_status dfa_period_parse(const char *id, dfa_date *first, dfa_date *last, dfa_error *err)
+{
+    static const dfa_date earliest = {DFA_YEAR_MIN, 1, 1}, latest = {DFA_YEAR_MAX, 12, 31};
+    char shown[28];
+    if (!parse_shape(id, first, last))
         return dfa_fail(err, DFA_ERR_SCHEMA,
                         "period: expected an id like M2025-07, Q2025-3, H2025-1, N2025, Y2025, "
-                        "R2021-2025, A2025-07 or AY2025, got \"%.24s\"",
-                        id);
-    if (first->year < DFA_YEAR_MIN - 1 || last->year > DFA_YEAR_MAX + 1) /* admin periods spill over */
-        return dfa_fail(err, DFA_ERR_SCHEMA, "period: \"%.24s\" is outside %d..%d", id, DFA_YEAR_MIN,
-                        DFA_YEAR_MAX);
+                        "R2021-2025, A2025-07 or AY2025, got \"%s\"",
+                        dfa_text_escape(id, strlen(id), shown, sizeof shown));
+    /* A period lies within the years events can have. Administrative ones
+     * spill over a year's end, so they need only one day inside: AY2100 holds
+     * 15-31 December 2099, A1990-01 starts on 15 December 1989. */
+    bool admin = id[0] == 'A';
+    if (dfa_date_cmp(admin ? *last : *first, earliest) < 0 || dfa_date_cmp(admin ? *first : *last, latest) > 0)
+        return dfa_fail(err, DFA_ERR_SCHEMA, "period: \"%s\" is outside %d..%d",
+                        dfa_text_escape(id, strlen(id), shown, sizeof shown), DFA_YEAR_MIN, DFA_YEAR_MAX);
     return DFA_OK;
 }

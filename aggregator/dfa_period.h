@@ -68,8 +68,16 @@ int dfa_days_in_month(int year, int month);
  * (nine months for October to December). */
 bool dfa_period_id(dfa_period_kind kind, dfa_date d, char out[DFA_PERIOD_ID_MAX]);
 
-/* Parses any period id above into its first and last day. */
+/* Parses any period id above into its first and last day. Refuses a period
+ * with a day outside DFA_YEAR_MIN..DFA_YEAR_MAX (Y1989, Y2100, R1985-1990),
+ * except administrative ones, which spill over a year's end and need only
+ * one day inside (AY2100 holds 15-31 December 2099). Messages echo the id
+ * escaped (dfa_text_escape). */
 dfa_status dfa_period_parse(const char *id, dfa_date *first, dfa_date *last, dfa_error *err);
+
+/* True if id has the form of a period id, whatever its years: tells a
+ * malformed id from one out of range. */
+bool dfa_period_is_well_formed(const char *id);
 
 /* Short English name of a kind ("month", "admin_year", ...). */
 const char *dfa_period_kind_name(dfa_period_kind kind);

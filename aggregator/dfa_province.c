@@ -8,6 +8,8 @@
 
 #define MAX_ROWS 256
 #define KEY_MAX 64
+/* Room for the province text a message shows: 40 bytes escaped, then "...". */
+#define SHOWN_NAME 44
 
 struct dfa_provinces {
     size_t n_rows, n_current;
@@ -39,12 +41,20 @@ static size_t split_fields(char *line, char **fields, size_t n)
     return k;
 }
 
+/* A field of provinces.csv as its messages show it: 16 bytes, escaped. */
+static const char *shown_field(const char *f, char buf[20])
+{
+    return dfa_text_escape(f, strlen(f), buf, 20);
+}
+
 static dfa_status parse_row(char **f, dfa_unit *u, dfa_error *err)
 {
+    char shown[20];
     static const char *const col[] = {"code", "name", "name_ascii", "kind", "valid_from", "valid_to",
                                       "successor"};
     if (strlen(f[0]) != 2 || f[0][0] < '0' || f[0][0] > '9' || f[0][1] < '0' || f[0][1] > '9')
-        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected two digits, got \"%.16s\"", col[0], f[0]);
+        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected two digits, got \"%s\"",
+                        col[0], shown_field(f[0], shown));
     memcpy(u->code, f[0], 3);
     if (!*f[1] || !dfa_text_is_utf8(f[1], strlen(f[1])))
         return dfa_fail(err, DFA_ERR_CONFIG, "%s: empty or not UTF-8", col[1]);
@@ -53,19 +63,23 @@ static dfa_status parse_row(char **f, dfa_unit *u, dfa_error *err)
     u->name = f[1];
     u->name_ascii = f[2];
     if (strcmp(f[3], "tinh") != 0 && strcmp(f[3], "thanh_pho") != 0)
-        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected tinh or thanh_pho, got \"%.16s\"", col[3], f[3]);
+        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected tinh or thanh_pho, got \"%s\"",
+                        col[3], shown_field(f[3], shown));
     u->is_city = f[3][0] == 't' && f[3][1] == 'h';
     u->has_from = *f[4] != '\0';
     if (u->has_from && !dfa_date_parse(f[4], &u->valid_from))
-        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected YYYY-MM-DD, got \"%.16s\"", col[4], f[4]);
+        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected YYYY-MM-DD, got \"%s\"",
+                        col[4], shown_field(f[4], shown));
     u->has_to = *f[5] != '\0';
     if (u->has_to && !dfa_date_parse(f[5], &u->valid_to))
-        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected YYYY-MM-DD, got \"%.16s\"", col[5], f[5]);
+        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected YYYY-MM-DD, got \"%s\"",
+                        col[5], shown_field(f[5], shown));
     if (u->has_to != (*f[6] != '\0'))
         return dfa_fail(err, DFA_ERR_CONFIG, "%s: a unit has a successor exactly when it has valid_to",
                         col[6]);
     if (*f[6] && strlen(f[6]) != 2)
-        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected two digits, got \"%.16s\"", col[6], f[6]);
+        return dfa_fail(err, DFA_ERR_CONFIG, "%s: expected two digits, got \"%s\"",
+                        col[6], shown_field(f[6], shown));
     memcpy(u->successor, f[6], strlen(f[6]) + 1);
     memcpy(u->unit_id, u->code, 2);
     u->unit_id[2] = u->has_to ? 'x' : '\0';
@@ -176,7 +190,8 @@ static dfa_status parse_table(dfa_provinces *p, dfa_error *err)
             return err ? err->code : DFA_ERR_CONFIG;
         }
         if (!dfa_text_fold(u->name, p->name_key[p->n_rows], KEY_MAX))
-            return dfa_fail(err, DFA_ERR_CONFIG, "line %zu: name too long", lineno);
+            return dfa_fail(err, DFA_ERR_CONFIG, "line %zu: name: too long, or not letters, spaces and hyphens",
+                            lineno);
         p->n_rows++;
     }
     return link_lineage(p, err);
@@ -274,13 +289,26 @@ static const dfa_unit *in_force_on(const dfa_provinces *p, const dfa_unit *u, df
     return NULL;
 }
 
+/* The key a name is matched by, false when text is no name. The fold refuses
+ * stray symbols; the one dot a name may carry is that of "TP.", the
+ * abbreviation of "Thành phố" ("TP. Hồ Chí Minh", "Tp.HCM"), dropped here
+ * as strip_prefix drops the words. */
+static bool name_key(const char *text, char key[KEY_MAX])
+{
+    if ((text[0] == 'T' || text[0] == 't') && (text[1] == 'P' || text[1] == 'p') && text[2] == '.')
+        text += 3;
+    return dfa_text_fold(text, key, KEY_MAX) && *key;
+}
+
 dfa_status dfa_provinces_resolve(const dfa_provinces *p, const char *text, dfa_date on,
                                  const dfa_unit **current, const dfa_unit **original,
                                  dfa_error *err)
 {
     char code[3] = "", key[KEY_MAX];
-    if (!as_code(text, code) && (!dfa_text_fold(text, key, sizeof key) || !*key))
-        return dfa_fail(err, DFA_ERR_PROVINCE, "province: \"%.40s\" is neither a code nor a name", text);
+    char shown[SHOWN_NAME];
+    if (!as_code(text, code) && !name_key(text, key))
+        return dfa_fail(err, DFA_ERR_PROVINCE, "province: \"%s\" is neither a code nor a name",
+                        dfa_text_escape(text, strlen(text), shown, sizeof shown));
     const dfa_unit *first_match = NULL;
     for (size_t i = 0; i < p->n_rows; i++) {
         if (!row_matches(p, i, code, key))
@@ -294,11 +322,12 @@ dfa_status dfa_provinces_resolve(const dfa_provinces *p, const char *text, dfa_d
             first_match = &p->rows[i];
     }
     if (!first_match)
-        return dfa_fail(err, DFA_ERR_PROVINCE, "province: unknown province \"%.40s\"", text);
+        return dfa_fail(err, DFA_ERR_PROVINCE, "province: unknown province \"%s\"",
+                        dfa_text_escape(text, strlen(text), shown, sizeof shown));
     const dfa_unit *u = in_force_on(p, first_match, on);
     if (!u)
-        return dfa_fail(err, DFA_ERR_PROVINCE, "province: \"%.40s\" has no unit in force on %04d-%02d-%02d",
-                        text, on.year, on.month, on.day);
+        return dfa_fail(err, DFA_ERR_PROVINCE, "province: \"%s\" has no unit in force on %04d-%02d-%02d",
+                        dfa_text_escape(text, strlen(text), shown, sizeof shown), on.year, on.month, on.day);
     *original = u;
     *current = u->current;
     return DFA_OK;

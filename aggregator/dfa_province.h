@@ -41,8 +41,10 @@ const dfa_unit *dfa_provinces_current(const dfa_provinces *p, size_t i);
 /* Finds a row by its unit_id ("89x"), or NULL. */
 const dfa_unit *dfa_provinces_by_unit_id(const dfa_provinces *p, const char *unit_id);
 
-/* Resolves a code or a name (any case, with or without diacritics, with an
- * optional "Tỉnh"/"Thành phố"/"TP." prefix) as of local date `on`.
+/* Resolves a code or a name (any case, with or without diacritics, spaces
+ * and hyphens free, with an optional "Tỉnh"/"Thành phố"/"TP." prefix) as of
+ * local date `on`. Any other character ("Ha Noi;", an emoji) makes the text
+ * no name. Messages echo the text escaped (dfa_text_escape).
  * *original is the unit in force on that date, *current the unit it is part of
  * today. Pointers stay valid as long as the table. */
 dfa_status dfa_provinces_resolve(const dfa_provinces *p, const char *text, dfa_date on,

@@ -13,6 +13,7 @@
 #include "dfa_iso.h"
 #include "dfa_reader.h"
 #include "dfa_redis.h"
+#include "dfa_text.h"
 
 extern char **environ;
 
@@ -219,7 +220,8 @@ int main(int argc, char **argv)
     if (o.unit) {
         const dfa_unit *u = dfa_provinces_by_unit_id(dfa_core_provinces(core), o.unit);
         if (!u) {
-            dfa_fail(&err, DFA_ERR_CONFIG, "--unit: no unit \"%s\" (ids are codes, with x for units that ended: 89x)", o.unit);
+            dfa_fail(&err, DFA_ERR_CONFIG, "--unit: no unit \"%s\" (ids are codes, with x for units that ended: 89x)",
+                     DFA_TEXT_SHOWN(o.unit, 44));
             goto fail;
         }
         province = u->current;

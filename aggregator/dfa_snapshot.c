@@ -22,6 +22,7 @@
 #include "dfa_kafka.h"
 #include "dfa_log.h"
 #include "dfa_rollup.h"
+#include "dfa_text.h"
 
 extern char **environ;
 
@@ -313,7 +314,7 @@ int main(int argc, char **argv)
     if (is_nightly) {
         dfa_date day = add_days(today_local(), -1);
         if (date && !dfa_date_parse(date, &day)) {
-            dfa_fail(&err, DFA_ERR_CONFIG, "--date: expected YYYY-MM-DD, got \"%s\"", date);
+            dfa_fail(&err, DFA_ERR_CONFIG, "--date: expected YYYY-MM-DD, got \"%s\"", DFA_TEXT_SHOWN(date, 44));
             goto out;
         }
         nightly_run n = {.cfg = cfg, .core = core, .redis = r, .dir = dfa_config_str(cfg, "snapshot.dir")};
@@ -340,7 +341,7 @@ int main(int argc, char **argv)
         goto out;
     spec.as_of = spec.last;
     if (as_of && !dfa_date_parse(as_of, &spec.as_of)) {
-        dfa_fail(&err, DFA_ERR_CONFIG, "--as-of: expected YYYY-MM-DD, got \"%s\"", as_of);
+        dfa_fail(&err, DFA_ERR_CONFIG, "--as-of: expected YYYY-MM-DD, got \"%s\"", DFA_TEXT_SHOWN(as_of, 44));
         goto out;
     }
     json_t *doc = NULL;

@@ -16,6 +16,7 @@
 
 #include "dfa_config.h"
 #include "dfa_log.h"
+#include "dfa_text.h"
 
 extern char **environ;
 
@@ -50,7 +51,7 @@ static void control(rd_kafka_mock_cluster_t *mc, char *line)
         rd_kafka_mock_broker_set_up(mc, a);
         dfa_log(DFA_LOG_INFO, "broker_up", "broker=%d", a);
     } else {
-        dfa_log(DFA_LOG_WARN, "bad_control", "line=\"%.60s\"", line);
+        dfa_log(DFA_LOG_WARN, "bad_control", "line=\"%s\"", DFA_TEXT_SHOWN(line, 64));
     }
 }
 

@@ -14,6 +14,7 @@
 #include "dfa_delta.h"
 #include "dfa_event.h"
 #include "dfa_ndjson.h"
+#include "dfa_text.h"
 
 extern char **environ;
 
@@ -99,25 +100,57 @@ static void explain_text(const dfa_event *ev)
     dfa_event_deltas(ev, print_delta_text, NULL, NULL);
 }
 
-static void report_line(check_run *run, const char *name, size_t lineno, const dfa_event *ev, const dfa_error *err)
+/* Text fit for a line of output or a JSON string: returned as it is when it
+ * is valid UTF-8 without control characters (error messages are built so),
+ * else escaped into buf (cap bytes). Checked here too because one bad byte
+ * would make jansson refuse the whole line's object, or let a message start
+ * a line of its own. */
+static const char *printable(const char *s, char *buf, size_t cap)
 {
-    if (run->json) {
-        json_t *o = json_pack("{s:s,s:I,s:b}", "file", name, "line", (json_int_t)lineno, "valid", ev != NULL);
-        if (!ev)
-            json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code", dfa_status_name(err->code), "message", err->msg));
-        else if (run->explain)
-            explain_json(ev, o);
-        if (!ev || run->explain) {
-            char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-            if (s)
-                puts(s);
-            free(s);
-        }
-        json_decref(o);
+    size_t n = strlen(s);
+    return dfa_text_is_plain(s, n) ? s : dfa_text_escape(s, n, buf, cap);
+}
+
+/* {"code": ..., "message": ...} for an invalid line, never NULL unless out of memory. */
+static json_t *error_json(const dfa_error *err)
+{
+    char buf[4 * DFA_ERROR_MSG_MAX];
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(dfa_status_name(err->code)));
+    json_object_set_new(e, "message", json_string(printable(err->msg, buf, sizeof buf)));
+    return e;
+}
+
+static void report_json(const check_run *run, const char *name, size_t lineno, const dfa_event *ev,
+                        const dfa_error *err)
+{
+    if (ev && !run->explain)
         return;
-    }
+    char buf[1024];
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_string(dfa_text_is_utf8(name, strlen(name)) ? name
+                                               : dfa_text_escape(name, strlen(name), buf, sizeof buf)));
+    json_object_set_new(o, "line", json_integer((json_int_t)lineno));
+    json_object_set_new(o, "valid", json_boolean(ev != NULL));
+    if (!ev)
+        json_object_set_new(o, "error", error_json(err));
+    else
+        explain_json(ev, o);
+    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(o);
+}
+
+/* name is the file name as printed: escaped by the caller. */
+static void report_line(const check_run *run, const char *name, size_t lineno, const dfa_event *ev,
+                        const dfa_error *err)
+{
+    char buf[4 * DFA_ERROR_MSG_MAX];
     if (!ev) {
-        printf("%s:%zu: invalid (%s): %s\n", name, lineno, dfa_status_name(err->code), err->msg);
+        printf("%s:%zu: invalid (%s): %s\n", name, lineno, dfa_status_name(err->code),
+               printable(err->msg, buf, sizeof buf));
     } else if (run->explain) {
         printf("%s:%zu: valid\n", name, lineno);
         explain_text(ev);
@@ -128,6 +161,8 @@ static int compare_names(const void *a, const void *b) { return strcmp(*(const c
 
 static int check_stream(const dfa_core *core, check_run *run, FILE *in, const char *name)
 {
+    char name_buf[1024]; /* a file name with a newline must not start a line of its own */
+    const char *shown_name = printable(name, name_buf, sizeof name_buf);
     dfa_ndjson r;
     dfa_ndjson_init(&r, in);
     const char *line;
@@ -139,7 +174,7 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
         dfa_error err = {0};
         if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK && run->totals &&
             dfa_delta_accumulate(run->totals, ev, 1, &err) != DFA_OK) {
-            fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", name, lineno, err.msg);
+            fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", shown_name, lineno, err.msg);
             dfa_event_free(ev);
             dfa_ndjson_free(&r);
             return -1;
@@ -148,7 +183,10 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
             run->valid++;
         else
             run->invalid++;
-        report_line(run, name, lineno, ev, &err);
+        if (run->json)
+            report_json(run, name, lineno, ev, &err);
+        else
+            report_line(run, shown_name, lineno, ev, &err);
         dfa_event_free(ev);
     }
     dfa_ndjson_free(&r);
@@ -217,12 +255,12 @@ int main(int argc, char **argv)
         const char *name = i < argc ? argv[i] : "-";
         FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
         if (!in) {
-            fprintf(stderr, "dfa-check: %s: cannot open\n", name);
+            fprintf(stderr, "dfa-check: %s: cannot open\n", DFA_TEXT_SHOWN(name, 1024));
             status = 2;
             continue;
         }
         if (check_stream(core, &run, in, strcmp(name, "-") == 0 ? "<stdin>" : name) != 0) {
-            fprintf(stderr, "dfa-check: %s: read error\n", name);
+            fprintf(stderr, "dfa-check: %s: read error\n", DFA_TEXT_SHOWN(name, 1024));
             status = 2;
         }
         if (in != stdin)

@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include "dfa_event.h"
+#include "dfa_text.h"
 
 #define HEAD "\"event_id\":\"e1\",\"occurred_at\":\"2024-05-10T07:00:00Z\",\"province\":\"91\",\"reporter\":\"dept_foreign_affairs\",\"schema_version\":1"
 /* A delegation.out.approved event with the given data object. */
@@ -13,6 +14,7 @@
 #define ENV_PLUS(extra) "{" HEAD ",\"type\":\"delegation.out.approved\",\"data\":" DELEG_OK "," extra "}"
 /* The envelope with fields given whole (no HEAD). */
 #define ENV(fields) "{" fields "}"
+#define A10 "aaaaaaaaaa"
 #define AID(value) TYPED("ngo.aid.pledged", "{\"donor_id\":\"d1\",\"form\":\"project\",\"sector\":\"health\",\"value\":" value "}")
 
 typedef struct {
@@ -26,13 +28,13 @@ static const invalid_case invalid_cases[] = {
     {"", DFA_ERR_JSON, "json: column 0: '[' or '{' expected near end of file"},
     {"{", DFA_ERR_JSON, "json: column 1: string or '}' expected near end of file"},
     {"[1,2]", DFA_ERR_JSON, "event: expected a JSON object"},
-    {"\"text\"", DFA_ERR_JSON, "json: column 6: '[' or '{' expected near '\"text\"'"},
+    {"\"text\"", DFA_ERR_JSON, "json: column 6: '[' or '{' expected near '\\\"text\\\"'"},
     {"{} {}", DFA_ERR_JSON, "json: column 4: end of file expected near '{'"},
-    {"{\"event_id\":\"a\",\"event_id\":\"b\"}", DFA_ERR_JSON, "json: column 26: duplicate object key near '\"event_id\"'"},
-    {"{\"event_id\":\"\xc3\x28\"}", DFA_ERR_JSON, "json: column 13: unable to decode byte 0xc3 near '\"'"},
+    {"{\"event_id\":\"a\",\"event_id\":\"b\"}", DFA_ERR_JSON, "json: column 26: duplicate object key near '\\\"event_id\\\"'"},
+    {"{\"event_id\":\"\xc3\x28\"}", DFA_ERR_JSON, "json: column 13: unable to decode byte 0xc3 near '\\\"'"},
     {"{\"a\":123456789012345678901234567890}", DFA_ERR_JSON, "json: column 35: too big integer"},
     {"{\"a\":1e999}", DFA_ERR_JSON, "json: column 10: real number overflow near '1e999'"},
-    {"{\"a\":\"\\u0000\"}", DFA_ERR_JSON, "json: column 13: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"\\u0000\"'"},
+    {"{\"a\":\"\\u0000\"}", DFA_ERR_JSON, "json: column 13: \\u0000 is not allowed without JSON_ALLOW_NUL near '\\\"\\\\u0000\\\"'"},
     /* envelope */
     {"{}", DFA_ERR_SCHEMA, "schema_version: required"},
     {ENV_PLUS("\"extra\":1"), DFA_ERR_SCHEMA, "extra: unknown envelope field"},
@@ -133,6 +135,30 @@ static const invalid_case invalid_cases[] = {
      "data.metrics[1]: \"delegations_out\" repeats data.metrics[0]"},
     {TYPED("report.nil_declared", "{\"metrics\":[\"_events\"],\"period\":\"H2025-1\"}"), DFA_ERR_SCHEMA,
      "data.metrics[0]: expected the name of a catalog metric, got \"_events\""},
+    /* input echoed in a message is escaped, and cut between characters */
+    {ENV_PLUS("\"x\\nfake.ndjson:9: valid\":1"), DFA_ERR_SCHEMA, "x\\nfake.ndjson:9: valid: unknown envelope field"},
+    {ENV_PLUS("\"" A10 A10 A10 "aaaaaaaaa\xc3\xa9z\":1"), DFA_ERR_SCHEMA, A10 A10 A10 "aaaaaaaaa...: unknown envelope field"},
+    {DELEG("{\"" A10 A10 A10 "aaaaaaaa\xf0\x9f\x98\x80z\":1}"), DFA_ERR_SCHEMA,
+     "data." A10 A10 A10 "aaaaaaaa...: unknown field for type delegation.out.approved"},
+    {DELEG("{\"\\u001b[31m\":1}"), DFA_ERR_SCHEMA, "data.\\u001b[31m: unknown field for type delegation.out.approved"},
+    {AID("{\"amount\":1,\"currency\":\"USD\",\"r\\\"\\\\\":1}"), DFA_ERR_SCHEMA,
+     "data.value.r\\\"\\\\: unknown field (money has amount and currency)"},
+    {ENV("\"schema_version\":1,\"event_id\":\"a\\\"b\\\\c\\n\\u0007\""), DFA_ERR_SCHEMA,
+     "event_id: expected an id of 1..64 characters [A-Za-z0-9._:-], got \"a\\\"b\\\\c\\n\\u0007\""},
+    {ENV("\"schema_version\":1,\"event_id\":\"e1\",\"type\":\"x\\\"\\r\\u001b]0;t\\u0007\""), DFA_ERR_UNKNOWN_TYPE,
+     "type: unknown event type \"x\\\"\\r\\u001b]0;t\\u0007\""},
+    {ENV("\"schema_version\":1,\"event_id\":\"e1\",\"type\":\"training.held\",\"occurred_at\":\"2025-06-30T20:00:00Z\\nfake.ndjson:9: valid\""),
+     DFA_ERR_TIME, "occurred_at: trailing characters in \"2025-06-30T20:00:00Z\\nfake.ndjson:9: val...\""},
+    {ENV("\"schema_version\":1,\"event_id\":\"e1\",\"type\":\"training.held\",\"occurred_at\":\"2025-06-30T20:00:00Z\",\"province\":\"x\\nfake.ndjson:9: valid\""),
+     DFA_ERR_PROVINCE, "province: \"x\\nfake.ndjson:9: valid\" is neither a code nor a name"},
+    {"{\"a\":1\x1b}", DFA_ERR_JSON, "json: column 7: '}' expected near '\\u001b'"},
+    {"{\"a\":\"\xc3\xa9\\\\\n\"}", DFA_ERR_JSON, /* jansson quotes the string so far, raw */
+     "json: column 9: unexpected newline near '\\\"\xc3\xa9\\\\\\\\'"},
+    /* plan periods: only those that hold days events can have */
+    {TYPED("plan.target.set", "{\"metric\":\"delegations_out\",\"period\":\"Y2100\",\"value\":8}"), DFA_ERR_SCHEMA,
+     "data.period: expected a period within 1990..2099, got \"Y2100\""},
+    {TYPED("plan.target.set", "{\"metric\":\"delegations_out\",\"period\":\"M1989-12\",\"value\":8}"), DFA_ERR_SCHEMA,
+     "data.period: expected a period within 1990..2099, got \"M1989-12\""},
     /* province not in force on the date */
     {"{\"event_id\":\"e1\",\"occurred_at\":\"2024-05-10T07:00:00Z\",\"province\":\"Tuyen Quang x\",\"reporter\":\"other\",\"schema_version\":1,\"type\":\"training.held\",\"data\":{}}",
      DFA_ERR_PROVINCE, "province: unknown province \"Tuyen Quang x\""},
@@ -205,6 +231,70 @@ static void test_hostile_inputs(void **state)
     free(s), free(deep), free(text), free(filled), free(pad);
 }
 
+/* The one escaping of echoed input (dfa_text_escape), byte by byte. */
+static void test_escape(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t len, cap;
+        const char *out;
+    } cases[] = {
+        {"plain Hà Nội", 15, 64, "plain Hà Nội"},
+        {"\"\\\n\r\t", 5, 64, "\\\"\\\\\\n\\r\\t"},
+        {"a\0b\x1b\x7f", 5, 64, "a\\u0000b\\u001b\\u007f"},
+        {"\xc2\x9b" "31m \xe2\x80\xa8", 9, 64, "\\u009b31m \\u2028"}, /* C1 CSI, line separator */
+        {"\xff\xfe" "a\xc3" "b\xed\xa0\x80", 8, 64, "\\xff\\xfea\\xc3b\\xed\\xa0\\x80"}, /* a surrogate is invalid */
+        {"abcdef", 6, 10, "abcdef"},     /* 6 bytes fit in cap - 4 */
+        {"abcdefg", 7, 10, "abcdef..."}, /* 7 do not */
+        {"abcde\xc3\xa9", 7, 10, "abcde..."},       /* not inside a 2-byte character */
+        {"abc\xf0\x9f\x98\x80", 7, 10, "abc..."},   /* nor a 4-byte one */
+        {"abcde\n", 6, 10, "abcde..."},             /* nor an escape */
+        {"abc", 3, 3, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        assert_string_equal(dfa_text_escape(cases[i].in, cases[i].len, out, cases[i].cap), cases[i].out);
+    }
+    /* text that needs no escape but for quotes is printed as it is (dfa-check) */
+    assert_true(dfa_text_is_plain("Hà Nội \"x\" \\", strlen("Hà Nội \"x\" \\")));
+    assert_false(dfa_text_is_plain("a\nb", 3));
+    assert_false(dfa_text_is_plain("a\xc2\x9b", 3));
+    assert_false(dfa_text_is_plain("a\xff", 2));
+}
+
+/* A message longer than DFA_ERROR_MSG_MAX loses the rest of its last
+ * character, never leaves half of it. */
+static void test_messages_cut_between_characters(void **state)
+{
+    (void)state;
+    char text[DFA_ERROR_MSG_MAX + 8], want[DFA_ERROR_MSG_MAX];
+    dfa_error err;
+    memset(text, 'a', sizeof text);
+    memcpy(text + DFA_ERROR_MSG_MAX - 2, "\xc3\xa9", 3); /* é over the last byte */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%s", text);
+    memset(want, 'a', DFA_ERROR_MSG_MAX - 2);
+    want[DFA_ERROR_MSG_MAX - 2] = '\0';
+    assert_string_equal(err.msg, want);
+
+    memcpy(text + DFA_ERROR_MSG_MAX - 4, "\xf0\x9f\x98\x80", 5); /* an emoji over the last byte */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%s", text);
+    want[DFA_ERROR_MSG_MAX - 4] = '\0';
+    assert_string_equal(err.msg, want);
+
+    memcpy(text + DFA_ERROR_MSG_MAX - 4, "\xc3\xa9" "b", 4); /* a character that fits stays */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%s", text);
+    assert_string_equal(err.msg + DFA_ERROR_MSG_MAX - 5, "a\xc3\xa9" "b");
+
+    /* 305 bytes and ệ fit; with "file.ndjson: " before them ệ would start at byte 318 of 319 */
+    dfa_fail(&err, DFA_ERR_SCHEMA, "%.*s\xe1\xbb\x87", DFA_ERROR_MSG_MAX - 15, text);
+    dfa_error_prefix(&err, "file.ndjson");
+    memset(want, 'a', DFA_ERROR_MSG_MAX - 2);
+    memcpy(want, "file.ndjson: ", 13);
+    want[DFA_ERROR_MSG_MAX - 2] = '\0';
+    assert_string_equal(err.msg, want);
+}
+
 /* Cutting a valid event at every length must give an error, never a crash. */
 static void test_every_prefix(void **state)
 {
@@ -272,6 +362,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_events),
         cmocka_unit_test(test_hostile_inputs),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_messages_cut_between_characters),
         cmocka_unit_test(test_every_prefix),
         cmocka_unit_test(test_valid_event_accessors),
         cmocka_unit_test(test_fingerprint_is_stable),

@@ -21,6 +21,8 @@ static const char *const old_to_new[63][2] = {
     {"89", "91"}, {"91", "91"}, {"92", "92"}, {"93", "92"}, {"94", "92"}, {"95", "96"}, {"96", "96"},
 };
 
+#define A10 "aaaaaaaaaa"
+
 static const dfa_date before = {2024, 5, 10}, after = {2026, 3, 1};
 
 static void expect(const dfa_provinces *p, const char *text, dfa_date on, const char *current, const char *original)
@@ -112,6 +114,14 @@ static void test_examples_of_domain(void **state)
     expect(p, "1", after, "01", "01");
     /* NFD input: "Đắk Lắk" with combining marks */
     expect(p, "\xc4\x90" "a\xcc\x86\xcc\x81k La\xcc\x86\xcc\x81k", before, "66", "66x");
+    /* spaces, hyphens, case and diacritics are free; a dot only in "TP." */
+    static const char *const hanoi[] = {"ha noi", "HÀ NỘI", "Hà-Nội", "Ha  Noi", " Hà Nội ", "TP. Hà Nội",
+                                        "Hà\xc2\xa0Nội" /* no-break space */};
+    for (size_t i = 0; i < sizeof hanoi / sizeof hanoi[0]; i++)
+        expect(p, hanoi[i], after, "01", "01");
+    expect(p, "Tp.HCM", after, "79", "79");
+    expect(p, "tp.hồ chí minh", after, "79", "79");
+    expect(p, "Bà Rịa \xe2\x80\x93 Vũng Tàu", before, "79", "77x"); /* en dash */
 }
 
 static void test_unknown(void **state)
@@ -125,15 +135,35 @@ static void test_unknown(void **state)
         {"03", "province: unknown province \"03\""},
         {"", "province: \"\" is neither a code nor a name"},
         {"---", "province: \"---\" is neither a code nor a name"},
-        {"\xff\xfe", "province: \"\xff\xfe\" is neither a code nor a name"},
+        {"\xff\xfe", "province: \"\\xff\\xfe\" is neither a code nor a name"},
         {"123", "province: unknown province \"123\""},
+        /* what a message echoes is escaped, and cut between characters */
+        {"x\nfake.ndjson:9: valid", "province: \"x\\nfake.ndjson:9: valid\" is neither a code nor a name"},
+        {"Ha \"Noi\"", "province: \"Ha \\\"Noi\\\"\" is neither a code nor a name"},
+        {"\x1b[2J\x1b[H", "province: \"\\u001b[2J\\u001b[H\" is neither a code nor a name"},
+        {"Ha\xc3 Noi", "province: \"Ha\\xc3 Noi\" is neither a code nor a name"},
+        {A10 A10 A10 "aaaaaaaaa\xc3\xa9z", "province: unknown province \"" A10 A10 A10 "aaaaaaaaa...\""},
+        {A10 A10 A10 "aaaaaaa\xf0\x9f\x98\x80", "province: \"" A10 A10 A10 "aaaaaaa...\" is neither a code nor a name"},
+        /* stray symbols make no name */
+        {"H.a.N.o.i!!", "province: \"H.a.N.o.i!!\" is neither a code nor a name"},
+        {"Ha Noi;", "province: \"Ha Noi;\" is neither a code nor a name"},
+        {"H\xc3\xa0 N\xe1\xbb\x99i \xf0\x9f\x8c\x9f", "province: \"H\xc3\xa0 N\xe1\xbb\x99i \xf0\x9f\x8c\x9f\" is neither a code nor a name"},
+        {"Ha\tNoi", "province: \"Ha\\tNoi\" is neither a code nor a name"},
+        {"T.P. Ho Chi Minh", "province: \"T.P. Ho Chi Minh\" is neither a code nor a name"},
+        {"TP.", "province: \"TP.\" is neither a code nor a name"},
     };
+    size_t failures = 0; /* every failing case is shown, not only the first */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const dfa_unit *cur, *orig;
         dfa_error err = {0};
-        assert_int_equal(dfa_provinces_resolve(p, cases[i].text, after, &cur, &orig, &err), DFA_ERR_PROVINCE);
-        assert_string_equal(err.msg, cases[i].msg);
+        dfa_status st = dfa_provinces_resolve(p, cases[i].text, after, &cur, &orig, &err);
+        if (st != DFA_ERR_PROVINCE || strcmp(err.msg, cases[i].msg) != 0) {
+            print_error("case %zu:\n  got  %s: %s\n  want %s\n", i, dfa_status_name(st), st ? err.msg : "",
+                        cases[i].msg);
+            failures++;
+        }
     }
+    assert_int_equal(failures, 0);
 }
 
 static void test_fold(void **state)
@@ -146,6 +176,7 @@ static void test_fold(void **state)
     assert_string_equal(out, "daknong");
     assert_false(dfa_text_fold("\xc3\x28", out, sizeof out)); /* invalid UTF-8 */
     assert_false(dfa_text_fold("abcdef", out, 4));             /* does not fit */
+    assert_false(dfa_text_fold("Ha Noi!", out, sizeof out));   /* a symbol */
 }
 
 static void write_file(const char *path, const char *text)

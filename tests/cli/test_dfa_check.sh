@@ -41,6 +41,58 @@ check "--explain lists deltas" grep -q "HINCRBY dfa:{p:91}:c:M2024-05 delegation
 printf '%s\n%s\n' "$ok" "${ok/e1/e2}" | "$CHECK" --totals >"$WORK/totals.txt" 2>/dev/null
 check "--totals sums the month" grep -qE '^M2024-05 +delegation_out_members +10$' "$WORK/totals.txt"
 
+# Input echoed in a message cannot forge a line of output: one line per input line.
+printf '%s\n' "${ok/Kien Giang/x\\nfake.ndjson:9: valid}" >"$WORK/forge.ndjson"
+"$CHECK" "$WORK/forge.ndjson" >"$WORK/out.txt" 2>/dev/null || true
+expect_eq "a newline in the province stays on its line" "$(cat "$WORK/out.txt")" \
+"$WORK/forge.ndjson:1: invalid (province): province: \"x\\nfake.ndjson:9: valid\" is neither a code nor a name"
+expect_eq "and is one line" "$(wc -l <"$WORK/out.txt")" 1
+
+# Hostile bytes: every line gets one line of text, and one JSON object with its error.
+python3 - "$WORK/hostile.ndjson" "$ok" <<'PY'
+import sys
+ok = sys.argv[2].encode()
+lines = [
+    ok.replace(b"Kien Giang", b"x\\nfake.ndjson:9: valid"),   # escaped newline in a value
+    b'{"event_id":"\xff\xfe"}',                                # invalid UTF-8
+    b'{"a":1\x1b[31m}',                                        # a raw escape sequence
+    b'{"event_id":"e1"\x00}',                                  # a NUL
+    b'{"event_id":"' + b"x" * 70000 + b'"}',                   # longer than an event may be
+    ok.replace(b'"data"', b'"' + b"a" * 39 + "é".encode() + b'z":1,"data"'),   # a cut in a 2-byte character
+    ok.replace(b'"data"', b'"' + b"a" * 38 + "😀".encode() + b'z":1,"data"'),  # and in a 4-byte one
+    ok.replace(b"delegation.out.approved", b"\\u009b31m\\u2028"),  # C1 control, line separator
+    b"\x80" * 1000,                                            # continuation bytes alone
+    b'{"event_id":"\xc3',                                       # a character cut by the end of the line
+    b'\r{"a":\r1\x7f}',                                         # CR and DEL
+]
+open(sys.argv[1], "wb").write(b"\n".join(lines) + b"\n")
+PY
+"$CHECK" "$WORK/hostile.ndjson" >"$WORK/out.txt" 2>/dev/null || true
+expect_eq "hostile lines: one line of text each" "$(wc -l <"$WORK/out.txt")" 11
+check "each names its line" python3 -c '
+import sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
+sys.exit(any(not l.startswith(b"%s:%d: invalid (" % (sys.argv[2].encode(), i + 1)) or any(c < 0x20 for c in l)
+             for i, l in enumerate(lines)))' "$WORK/out.txt" "$WORK/hostile.ndjson"
+"$CHECK" --json "$WORK/hostile.ndjson" >"$WORK/out.json" 2>/dev/null || true
+python3 - "$WORK/out.json" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: --json: valid JSON with an error for every hostile line" || { FAILS=$((FAILS + 1)); log "FAIL: --json: valid JSON with an error for every hostile line"; }
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+rows = [json.loads(l) for l in raw.decode("utf-8").split("\n")[:-1]]
+assert [r["line"] for r in rows] == list(range(1, 12)), [r.get("line") for r in rows]
+for r in rows:
+    assert r["valid"] is False, r
+    e = r["error"]
+    assert isinstance(e["code"], str) and isinstance(e["message"], str) and e["message"], r
+    assert not any(ord(c) < 0x20 for c in e["message"]), r
+m = {r["line"]: r["error"]["message"] for r in rows}
+assert m[1] == 'province: "x\\nfake.ndjson:9: valid" is neither a code nor a name', m[1]
+assert m[3] == "json: column 7: '}' expected near '\\u001b'", m[3]
+assert m[5] == "event: 70015 bytes, more than the limit of 65536", m[5]
+assert m[6] == "a" * 39 + "...: unknown envelope field", m[6]
+assert m[7] == "a" * 38 + "...: unknown envelope field", m[7]
+assert m[8] == 'type: unknown event type "\\u009b31m\\u2028"', m[8]
+PY
 set +e
 "$CHECK" /nonexistent.ndjson 2>"$WORK/err.txt"; rc=$?
 expect_eq "missing file: exit 2" "$rc" 2
