@@ -10,7 +10,7 @@
 typedef struct {
     const dfa_event *ev;
     const char *code, *unit;
-    const char *metric, *dim; /* of the row being emitted */
+    const char *row, *metric, *dim; /* of the row being emitted */
     int sign;
     char buckets[DFA_STORED_BUCKETS][DFA_PERIOD_ID_MAX];
     dfa_delta_fn fn;
@@ -25,8 +25,16 @@ static dfa_status too_long(emitter *e, const char *what)
 
 static dfa_status emit(emitter *e, dfa_delta_kind kind, const char *key, const char *field, int64_t amount, int bucket)
 {
-    dfa_delta d = {key,      field,   amount, kind, e->code, bucket >= 0 ? e->buckets[bucket] : NULL,
-                   bucket >= 0 ? dfa_stored_bucket_kinds[bucket] : DFA_PERIOD_DAY, e->metric, e->dim};
+    dfa_delta d = {.key = key,
+                   .field = field,
+                   .amount = amount,
+                   .kind = kind,
+                   .province = e->code,
+                   .bucket = bucket >= 0 ? e->buckets[bucket] : NULL,
+                   .bucket_kind = bucket >= 0 ? dfa_stored_bucket_kinds[bucket] : DFA_PERIOD_DAY,
+                   .row = e->row,
+                   .metric = e->metric,
+                   .dim = e->dim};
     return e->fn(e->ctx, &d, e->err);
 }
 
@@ -34,6 +42,7 @@ static dfa_status emit(emitter *e, dfa_delta_kind kind, const char *key, const c
 static dfa_status emit_counter_row(emitter *e, const char *row, int64_t amount)
 {
     char key[DFA_KEY_MAX];
+    e->row = row;
     for (int b = 0; b < DFA_STORED_BUCKETS; b++) {
         if (!dfa_key_counters(key, sizeof key, e->code, e->buckets[b]))
             return too_long(e, row);
@@ -47,6 +56,7 @@ static dfa_status emit_counter_row(emitter *e, const char *row, int64_t amount)
 static dfa_status emit_distinct_row(emitter *e, const char *row, const char *id)
 {
     char key[DFA_KEY_MAX];
+    e->row = row;
     for (int b = 0; b < DFA_STORED_BUCKETS; b++) {
         if (!dfa_key_distinct(key, sizeof key, e->code, e->buckets[b], row))
             return too_long(e, row);
@@ -63,6 +73,7 @@ static dfa_status emit_gauge_row(emitter *e, const char *row, int64_t value)
 {
     char key[DFA_KEY_MAX], field[DFA_FIELD_MAX];
     const dfa_instant *at = dfa_event_time(e->ev);
+    e->row = row;
     int n = snprintf(field, sizeof field, "%04d-%02d-%02dT%02d:%02d:%02d|%s|%lld", at->local.year, at->local.month,
                      at->local.day, at->local_seconds / 3600, at->local_seconds / 60 % 60, at->local_seconds % 60,
                      dfa_event_subject_id(e->ev), (long long)value);
@@ -147,7 +158,7 @@ static dfa_status apply_plan(emitter *e)
         !dfa_row(row, sizeof row, metric, NULL, NULL, currency, e->unit) ||
         snprintf(field, sizeof field, "plan|%s", row) >= (int)sizeof field)
         return too_long(e, metric);
-    e->metric = metric, e->dim = NULL;
+    e->row = row, e->metric = metric, e->dim = NULL;
     return emit(e, DFA_DELTA_TARGET, key, field, target * e->sign, -1);
 }
 
@@ -163,7 +174,7 @@ static dfa_status apply_nil(emitter *e)
         if (!dfa_row(row, sizeof row, metric, NULL, NULL, NULL, e->unit) ||
             snprintf(field, sizeof field, "nil|%s", row) >= (int)sizeof field)
             return too_long(e, metric);
-        e->metric = metric, e->dim = NULL;
+        e->row = row, e->metric = metric, e->dim = NULL;
         dfa_status st = emit(e, DFA_DELTA_TARGET, key, field, e->sign, -1);
         if (st)
             return st;

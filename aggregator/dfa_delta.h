@@ -29,6 +29,7 @@ typedef struct {
     const char *province;        /* today's code: the key's hash tag */
     const char *bucket;          /* the period id of a counter or distinct bucket; NULL for the others */
     dfa_period_kind bucket_kind; /* DFA_PERIOD_DAY or DFA_PERIOD_MONTH, with bucket */
+    const char *row;             /* the figure's row (dfa_row): the field of a counter, in the key of the others */
     const char *metric;          /* the catalog metric, or DFA_ROW_EVENTS */
     const char *dim;             /* the breakdown of the row, NULL for a metric's total row */
 } dfa_delta;

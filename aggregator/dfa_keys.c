@@ -1,5 +1,6 @@
 #include "dfa_keys.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS] = {DFA_PERIOD_DAY, DFA_PERIOD_MONTH};
@@ -32,8 +33,6 @@ bool dfa_row(char *out, size_t cap, const char *metric, const char *dim, const c
                 currency, "@", unit_id);
 }
 
-bool dfa_key_tag(char *out, size_t cap, const char *code) { return JOIN(out, cap, "{p:", code, "}"); }
-
 bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucket)
 {
     return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:c:", bucket);
@@ -62,4 +61,16 @@ bool dfa_key_memory(char *out, size_t cap, const char *code, const char *day)
 bool dfa_key_province(char *out, size_t cap, const char *code, const char *name)
 {
     return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:", name);
+}
+
+bool dfa_key_snapshot(char *out, size_t cap, const char *period, const char *as_of, int version)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    return JOIN(out, cap, DFA_KEY_PREFIX "snap:", period, "@", as_of, ":v", v);
+}
+
+bool dfa_key_consumer(char *out, size_t cap, const char *client_id)
+{
+    return JOIN(out, cap, DFA_KEY_CONSUMER_PREFIX, client_id);
 }

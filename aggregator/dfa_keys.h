@@ -41,10 +41,17 @@ bool dfa_key_gauge(char *out, size_t cap, const char *code, const char *row);
 bool dfa_key_targets(char *out, size_t cap, const char *code, const char *period);
 /* dfa:{p:91}:e:<day>   hash event id -> what is remembered of it (dfa_memory.h), by the event's local day */
 bool dfa_key_memory(char *out, size_t cap, const char *code, const char *day);
-/* dfa:{p:91}:<name>   a province's bookkeeping: "off" (offset markers and the memory horizon),
- * "months" and "gauges" (registries of the month buckets and gauge keys it has) */
+/* dfa:{p:91}:<name>   a province's bookkeeping: "off" (offset markers), "horizon" (the first year
+ * whose memory is kept), "months" and "gauges" (registries: the month buckets and the gauge rows it has) */
 bool dfa_key_province(char *out, size_t cap, const char *code, const char *name);
-/* The hash tag of a province, "{p:91}", for keys other parts add. */
-bool dfa_key_tag(char *out, size_t cap, const char *code);
+/* Every key of the figures (counters, distinct, gauges, targets), for SCAN MATCH: what dfa-dump compares. */
+#define DFA_KEY_FIGURES_GLOB DFA_KEY_PREFIX "{p:\?\?}:[cdgt]:*"
+/* dfa:snap:<period>@<as-of>:v<N>   a nightly snapshot version's document */
+bool dfa_key_snapshot(char *out, size_t cap, const char *period, const char *as_of, int version);
+/* The hash "<period>@<as-of>" -> the latest version */
+#define DFA_KEY_SNAPSHOT_INDEX DFA_KEY_PREFIX "snapshots"
+/* dfa:consumer:<client id>   a live consumer's last stats line */
+bool dfa_key_consumer(char *out, size_t cap, const char *client_id);
+#define DFA_KEY_CONSUMER_PREFIX DFA_KEY_PREFIX "consumer:"
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dfa_config.h"
+#include "dfa_keys.h"
 #include "dfa_core.h"
 #include "dfa_iso.h"
 #include "dfa_reader.h"
@@ -50,7 +51,7 @@ static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
     redisReply **rep = calloc(n, sizeof *rep);
     json_t *offsets = json_object();
     for (size_t i = 0; i < n; i++) {
-        snprintf(keys[i], sizeof keys[i], "dfa:{p:%s}:off", dfa_provinces_current(ps, i)->code);
+        dfa_key_province(keys[i], sizeof keys[i], dfa_provinces_current(ps, i)->code, "off");
         argv[i][0] = "HGETALL", argv[i][1] = keys[i];
         lens[i][0] = 7, lens[i][1] = strlen(keys[i]);
         cmds[i] = (dfa_redis_cmd){2, argv[i], lens[i]};

@@ -131,7 +131,7 @@ typedef struct {
     size_t n_units;
     dfa_date first_month; /* earliest month written (stocks start there) */
     bool any_month;
-    redisReply *gauges;   /* SMEMBERS of its gauge registry */
+    redisReply *gauges;   /* SMEMBERS of its gauge registry: the rows of its gauges */
     bucket_list period, before;
     size_t first_cmd, n_cmds;
 } province_read;
@@ -288,12 +288,12 @@ static dfa_status take_gauges(const province_read *p, redisReply **series, size_
     dfa_accum *own = dfa_accum_new(4096), *absorbed = dfa_accum_new(4096);
     dfa_status st = own && absorbed ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == DFA_OK && i < n; i++) {
-        const char *key = p->gauges->element[i]->str, *g = strstr(key, "}:g:");
+        const char *gauge_row = p->gauges->element[i]->str; /* the registry holds rows */
         char row[DFA_FIELD_MAX], when[128];
         int64_t value;
-        if (!g || !split_unit(g + 4, p, only_unit, row, sizeof row) || !latest_point(series[i], last, when, &value))
+        if (!split_unit(gauge_row, p, only_unit, row, sizeof row) || !latest_point(series[i], last, when, &value))
             continue;
-        bool is_own = strcmp(strrchr(g, '@') + 1, p->unit->unit_id) == 0 || only_unit;
+        bool is_own = strcmp(strrchr(gauge_row, '@') + 1, p->unit->unit_id) == 0 || only_unit;
         st = dfa_accum_add(is_own ? own : absorbed, row, "", value, err);
     }
     for (size_t i = 0; st == DFA_OK && i < dfa_accum_size(absorbed); i++) {
@@ -327,13 +327,19 @@ static void list_units(const dfa_core *core, province_read *p)
             p->units[p->n_units++] = dfa_provinces_row(ps, i)->unit_id;
 }
 
-static char *key_for(const province_read *p, const char *fmt, const char *a, const char *b)
+/* A key of province p, built by dfa_keys: what the reader reads is only
+ * ever named there. The buffer is static: each caller copies the key (into
+ * its command list) before the next call. */
+static const char *province_key(const province_read *p, const char *name)
 {
-    static char key[DFA_KEY_MAX + 64];
-    char tail[DFA_KEY_MAX];
-    snprintf(tail, sizeof tail, fmt, a, b);
-    snprintf(key, sizeof key, DFA_KEY_PREFIX "{p:%s}:%s", p->unit->code, tail);
-    return key;
+    static char key[DFA_KEY_MAX];
+    return dfa_key_province(key, sizeof key, p->unit->code, name) ? key : "";
+}
+
+static const char *counters_key(const province_read *p, const char *bucket)
+{
+    static char key[DFA_KEY_MAX];
+    return dfa_key_counters(key, sizeof key, p->unit->code, bucket) ? key : "";
 }
 
 /* Round trip 1: the registries and the period's targets. */
@@ -343,12 +349,14 @@ static dfa_status read_registries(dfa_redis *r, province_read *ps, size_t n, con
     cmd_list l = {0};
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
-        const char *months[] = {"SMEMBERS", key_for(&ps[i], "%s%s", "months", "")};
+        const char *months[] = {"SMEMBERS", province_key(&ps[i], "months")};
         ok &= add_cmd(&l, 2, months);
-        const char *gauges[] = {"SMEMBERS", key_for(&ps[i], "%s%s", "gauges", "")};
+        const char *gauges[] = {"SMEMBERS", province_key(&ps[i], "gauges")};
         ok &= add_cmd(&l, 2, gauges);
-        const char *t[] = {"HGETALL", key_for(&ps[i], "t:%s%s", spec->period_id ? spec->period_id : "-", "")};
-        ok &= add_cmd(&l, 2, t);
+        char targets[DFA_KEY_MAX];
+        const char *t[] = {"HGETALL", targets};
+        ok &= dfa_key_targets(targets, sizeof targets, ps[i].unit->code, spec->period_id ? spec->period_id : "-") &&
+              add_cmd(&l, 2, t);
     }
     redisReply **rep = NULL;
     dfa_status st = ok ? run_cmds(r, &l, &rep, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
@@ -385,11 +393,11 @@ static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n,
             ok &= cover(p->first_month, add_days(spec->first, -1), &p->before);
         p->first_cmd = l->n;
         for (size_t b = 0; b < p->period.n; b++) {
-            const char *c[] = {"HGETALL", key_for(p, "c:%s%s", p->period.ids[b], "")};
+            const char *c[] = {"HGETALL", counters_key(p, p->period.ids[b])};
             ok &= add_cmd_for(l, FOR_PERIOD, NULL, 2, c);
         }
         for (size_t b = 0; b < p->before.n; b++) {
-            const char *c[] = {"HGETALL", key_for(p, "c:%s%s", p->before.ids[b], "")};
+            const char *c[] = {"HGETALL", counters_key(p, p->before.ids[b])};
             ok &= add_cmd_for(l, FOR_BEFORE, NULL, 2, c);
         }
         const dfa_catalog *cat = dfa_core_catalog(core);
@@ -401,16 +409,19 @@ static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n,
                 if (spec->unit_id && strcmp(spec->unit_id, p->units[u]) != 0)
                     continue;
                 for (size_t b = 0; b < p->period.n; b++) {
-                    char tail[DFA_KEY_MAX];
-                    snprintf(tail, sizeof tail, "%s:%s@%s", p->period.ids[b], metric->name, p->units[u]);
-                    const char *c[] = {"HGETALL", key_for(p, "d:%s%s", tail, "")};
-                    ok &= add_cmd_for(l, FOR_DISTINCT, metric->name, 2, c);
+                    char row[DFA_FIELD_MAX], key[DFA_KEY_MAX];
+                    const char *c[] = {"HGETALL", key};
+                    ok &= dfa_row(row, sizeof row, metric->name, NULL, NULL, NULL, p->units[u]) &&
+                          dfa_key_distinct(key, sizeof key, p->unit->code, p->period.ids[b], row) &&
+                          add_cmd_for(l, FOR_DISTINCT, metric->name, 2, c);
                 }
             }
         }
         for (size_t g = 0; p->gauges && p->gauges->type == REDIS_REPLY_ARRAY && g < p->gauges->elements; g++) {
-            const char *c[] = {"HGETALL", p->gauges->element[g]->str};
-            ok &= add_cmd_for(l, FOR_GAUGE, NULL, 2, c);
+            char key[DFA_KEY_MAX];
+            const char *c[] = {"HGETALL", key};
+            ok &= dfa_key_gauge(key, sizeof key, p->unit->code, p->gauges->element[g]->str) &&
+                  add_cmd_for(l, FOR_GAUGE, NULL, 2, c);
         }
         p->n_cmds = l->n - p->first_cmd;
     }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "dfa_config.h"
+#include "dfa_keys.h"
 #include "dfa_core.h"
 #include "dfa_kafka.h"
 #include "dfa_log.h"
@@ -144,12 +145,12 @@ static void publish_notice(nightly_run *n, const char *period, const char *as_of
 /* Stores a version in Redis too: the document and the index entry. */
 static void store_in_redis(nightly_run *n, const char *period, const char *as_of, int version, const char *json)
 {
-    char key[256], field[128], v[16];
-    snprintf(key, sizeof key, "dfa:snap:%s@%s:v%d", period, as_of, version);
+    char key[DFA_KEY_MAX], field[128], v[16];
+    dfa_key_snapshot(key, sizeof key, period, as_of, version);
     snprintf(field, sizeof field, "%s@%s", period, as_of);
     snprintf(v, sizeof v, "%d", version);
-    const char *set[] = {"SET", key, json}, *idx[] = {"HSET", "dfa:snapshots", field, v};
-    size_t set_len[] = {3, strlen(key), strlen(json)}, idx_len[] = {4, 13, strlen(field), strlen(v)};
+    const char *set[] = {"SET", key, json}, *idx[] = {"HSET", DFA_KEY_SNAPSHOT_INDEX, field, v};
+    size_t set_len[] = {3, strlen(key), strlen(json)}, idx_len[] = {4, strlen(idx[1]), strlen(field), strlen(v)};
     dfa_redis_cmd cmds[2] = {{3, set, set_len}, {4, idx, idx_len}};
     redisReply *rep[2];
     if (dfa_redis_pipeline(n->redis, cmds, 2, rep, NULL) == DFA_OK) {

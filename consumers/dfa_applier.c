@@ -868,7 +868,7 @@ static dfa_status stage_delta(void *ctx, const dfa_delta *d, dfa_error *err)
                    : d->kind == DFA_DELTA_COUNTER && d->bucket_kind == DFA_PERIOD_MONTH ? REGISTRY_MONTHS
                                                                                             : REGISTRY_NONE;
     dfa_accum_note note = {NOTE_TAG(index_of_code(s->a, d->province), registry),
-                           registry == REGISTRY_MONTHS ? d->bucket : registry == REGISTRY_GAUGES ? d->key : NULL};
+                           registry == REGISTRY_MONTHS ? d->bucket : registry == REGISTRY_GAUGES ? d->row : NULL};
     return dfa_accum_put_noted(s->acc, d->key, d->field, d->amount, &note, err);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dfa_config.h"
+#include "dfa_keys.h"
 #include "dfa_redis.h"
 
 extern char **environ;
@@ -18,12 +19,6 @@ typedef struct {
 } line;
 
 static int by_text(const void *a, const void *b) { return strcmp(((const line *)a)->text, ((const line *)b)->text); }
-
-static bool is_counter_key(const char *key)
-{
-    const char *close = strstr(key, "}:");
-    return close && (close[2] == 'c' || close[2] == 'd' || close[2] == 'g' || close[2] == 't') && close[3] == ':';
-}
 
 static redisReply *run(dfa_redis *r, int argc, const char **argv, dfa_error *err)
 {
@@ -64,8 +59,6 @@ static bool add_line(dump *d, const char *key, const char *field, const char *va
 static dfa_status dump_key(void *ctx, const char *key, dfa_error *err)
 {
     dump *d = ctx;
-    if (!is_counter_key(key))
-        return DFA_OK;
     const char *get[] = {"HGETALL", key};
     redisReply *h = run(d->redis, 2, get, err);
     if (!h)
@@ -99,7 +92,7 @@ int main(int argc, char **argv)
         return 2;
     }
     dump d = {.redis = r};
-    int rc = dfa_redis_scan(r, "dfa:{p:*", dump_key, &d, &err) == DFA_OK ? 0 : 2;
+    int rc = dfa_redis_scan(r, DFA_KEY_FIGURES_GLOB, dump_key, &d, &err) == DFA_OK ? 0 : 2;
     if (rc)
         fprintf(stderr, "dfa-dump: %s\n", err.msg);
     line *lines = d.lines;
