@@ -558,5 +558,3 @@ size_t dfa_catalog_type_count(const dfa_catalog *c) { return c->n_types; }
 const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i) { return i < c->n_types ? &c->types[i] : NULL; }
 size_t dfa_catalog_metric_count(const dfa_catalog *c) { return c->n_metrics; }
 const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i) { return i < c->n_metrics ? &c->metrics[i] : NULL; }
-size_t dfa_catalog_reporter_count(const dfa_catalog *c) { return c->n_reporters; }
-const char *dfa_catalog_reporter_at(const dfa_catalog *c, size_t i) { return i < c->n_reporters ? c->reporters[i] : NULL; }

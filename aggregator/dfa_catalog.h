@@ -96,8 +96,6 @@ size_t dfa_catalog_type_count(const dfa_catalog *c);
 const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i);
 size_t dfa_catalog_metric_count(const dfa_catalog *c);
 const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i);
-size_t dfa_catalog_reporter_count(const dfa_catalog *c);
-const char *dfa_catalog_reporter_at(const dfa_catalog *c, size_t i);
 
 const dfa_field_spec *dfa_event_type_field(const dfa_event_type *t, const char *name);
 

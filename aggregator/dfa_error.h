@@ -14,7 +14,7 @@ typedef enum {
     DFA_ERR_TIME,          /* `occurred_at` is not RFC 3339 or out of range */
     DFA_ERR_CATALOG,       /* config/catalog.json is inconsistent (startup) */
     DFA_ERR_CONFIG,        /* a config file, key or value is wrong (startup) */
-    DFA_ERR_IO,            /* a file could not be read or written */
+    DFA_ERR_IO,            /* a file, Redis or Kafka could not be read or written: may succeed later */
     DFA_ERR_NOMEM,         /* an allocation failed */
     DFA_ERR_LIMIT,         /* a bound was reached (too many keys, too long a line) */
     DFA_ERR__COUNT

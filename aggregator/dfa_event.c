@@ -12,7 +12,6 @@
 
 struct dfa_event {
     json_t *root; /* the strings below point into it */
-    const dfa_catalog *catalog;
     const dfa_event_type *type;
     const char *id, *ref, *reporter;
     dfa_instant at;
@@ -387,7 +386,6 @@ dfa_status dfa_event_parse(const dfa_core *core, const char *buf, size_t len, df
         return dfa_fail(err, DFA_ERR_NOMEM, "event: out of memory");
     }
     ev->root = root;
-    ev->catalog = dfa_core_catalog(core);
     dfa_status st = validate(core, ev, err);
     if (st != DFA_OK) {
         dfa_event_free(ev);
@@ -410,11 +408,9 @@ const char *dfa_event_subject_id(const dfa_event *ev) { return ev->retract ? ev-
 const dfa_event_type *dfa_event_type_of(const dfa_event *ev) { return ev->type; }
 bool dfa_event_is_retraction(const dfa_event *ev) { return ev->retract; }
 bool dfa_event_is_estimate(const dfa_event *ev) { return ev->estimate; }
-const char *dfa_event_reporter(const dfa_event *ev) { return ev->reporter; }
 const dfa_instant *dfa_event_time(const dfa_event *ev) { return &ev->at; }
 const dfa_unit *dfa_event_current_unit(const dfa_event *ev) { return ev->current; }
 const dfa_unit *dfa_event_original_unit(const dfa_event *ev) { return ev->original; }
-const dfa_catalog *dfa_event_catalog(const dfa_event *ev) { return ev->catalog; }
 const struct json_t *dfa_event_data(const dfa_event *ev) { return ev->data; }
 
 /* SHA-256 over the bytes jansson writes, without building the string: a

@@ -34,11 +34,9 @@ const char *dfa_event_subject_id(const dfa_event *ev);
 const dfa_event_type *dfa_event_type_of(const dfa_event *ev);
 bool dfa_event_is_retraction(const dfa_event *ev);
 bool dfa_event_is_estimate(const dfa_event *ev);
-const char *dfa_event_reporter(const dfa_event *ev);
 const dfa_instant *dfa_event_time(const dfa_event *ev);
 const dfa_unit *dfa_event_current_unit(const dfa_event *ev);
 const dfa_unit *dfa_event_original_unit(const dfa_event *ev);
-const dfa_catalog *dfa_event_catalog(const dfa_event *ev);
 /* A 16-hex-digit fingerprint of what the event counts (type, unit in force,
  * instant, data with sorted keys), the same for an event and a faithful
  * retraction copy of it. out must hold 17 bytes. */

@@ -21,10 +21,5 @@ void dfa_ndjson_init(dfa_ndjson *r, FILE *in);
 bool dfa_ndjson_next(dfa_ndjson *r, const char **line, size_t *len);
 void dfa_ndjson_free(dfa_ndjson *r);
 
-/* Every non-blank line of a file, for benchmarks that replay it from memory.
- * *lines (each NUL-terminated) and the array belong to the caller
- * (dfa_ndjson_free_lines). Returns the count; 0 if the file cannot be read. */
-size_t dfa_ndjson_read_all(const char *path, char ***lines, size_t **lens);
-void dfa_ndjson_free_lines(char **lines, size_t *lens, size_t n);
 
 #endif

@@ -1,5 +1,7 @@
 #include "dfa_period.h"
 
+#include <time.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +42,13 @@ dfa_date dfa_date_from_days(int64_t z)
     d.month = (int)(mp < 10 ? mp + 3 : mp - 9);
     d.year = (int)(yoe + era * 400 + (d.month <= 2));
     return d;
+}
+
+dfa_date dfa_date_add_days(dfa_date d, int64_t n) { return dfa_date_from_days(dfa_date_to_days(d) + n); }
+
+dfa_date dfa_date_today_local(void)
+{
+    return dfa_date_from_days(((int64_t)time(NULL) + DFA_UTC_OFFSET_SECONDS) / 86400);
 }
 
 int dfa_date_cmp(dfa_date a, dfa_date b)

@@ -59,6 +59,10 @@ bool dfa_date_parse(const char *text, dfa_date *out);
 /* Days since 1970-01-01 for a proleptic Gregorian date, and back. */
 int64_t dfa_date_to_days(dfa_date d);
 dfa_date dfa_date_from_days(int64_t days);
+/* d moved by n days (n may be negative). */
+dfa_date dfa_date_add_days(dfa_date d, int64_t n);
+/* Today's civil date in Asia/Ho_Chi_Minh, from the system clock. */
+dfa_date dfa_date_today_local(void);
 
 int dfa_date_cmp(dfa_date a, dfa_date b);
 int dfa_days_in_month(int year, int month);

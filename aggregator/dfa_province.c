@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_file.h"
 #include "dfa_text.h"
 
 #define MAX_ROWS 256
@@ -128,40 +129,6 @@ static dfa_status link_lineage(dfa_provinces *p, dfa_error *err)
     return DFA_OK;
 }
 
-static dfa_status read_file(const char *path, char **out, dfa_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dfa_fail(err, DFA_ERR_IO, "%s: cannot open", path);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-        }
-        size_t n = fread(buf + len, 1, 4096, f);
-        len += n;
-        if (n < 4096)
-            break;
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return dfa_fail(err, DFA_ERR_IO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
-    return DFA_OK;
-}
-
 static dfa_status parse_table(dfa_provinces *p, dfa_error *err)
 {
     char *save = NULL;
@@ -202,7 +169,7 @@ dfa_status dfa_provinces_load(const char *path, dfa_provinces **out, dfa_error *
     dfa_provinces *p = calloc(1, sizeof *p);
     if (!p)
         return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", path);
-    dfa_status st = read_file(path, &p->text, err);
+    dfa_status st = dfa_file_read(path, &p->text, NULL, err);
     if (st == DFA_OK && (st = parse_table(p, err)) != DFA_OK)
         dfa_error_prefix(err, path);
     if (st != DFA_OK) {

@@ -33,12 +33,6 @@ static void usage(FILE *out)
                  "  of before July 2025) instead of restating on today's units.\n");
 }
 
-static dfa_date today_local(void)
-{
-    time_t now = time(NULL);
-    return dfa_date_from_days(((int64_t)now + DFA_UTC_OFFSET_SECONDS) / 86400);
-}
-
 /* The applied-offset markers, highest per partition over all provinces. */
 static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
 {
@@ -211,7 +205,7 @@ int main(int argc, char **argv)
         }
         snprintf(label, sizeof label, "%s..%s", o.from, o.to);
     } else {
-        spec.last = today_local();
+        spec.last = dfa_date_today_local();
         spec.first = (dfa_date){spec.last.year, 1, 1};
         snprintf(label, sizeof label, "Y%04d so far", spec.last.year);
     }

@@ -101,8 +101,6 @@ static bool push_bucket(bucket_list *b, const char *id)
     return true;
 }
 
-static dfa_date add_days(dfa_date d, int64_t n) { return dfa_date_from_days(dfa_date_to_days(d) + n); }
-
 /* Whole months where they fit, days elsewhere: the fewest stored buckets that
  * add up to [first, last] (an administrative month is two runs of days). */
 static bool cover(dfa_date first, dfa_date last, bucket_list *out)
@@ -112,10 +110,10 @@ static bool cover(dfa_date first, dfa_date last, bucket_list *out)
         dfa_date month_end = {d.year, d.month, dfa_days_in_month(d.year, d.month)};
         if (d.day == 1 && dfa_date_cmp(month_end, last) <= 0) {
             dfa_period_id(DFA_PERIOD_MONTH, d, id);
-            d = add_days(month_end, 1);
+            d = dfa_date_add_days(month_end, 1);
         } else {
             dfa_period_id(DFA_PERIOD_DAY, d, id);
-            d = add_days(d, 1);
+            d = dfa_date_add_days(d, 1);
         }
         if (!push_bucket(out, id))
             return false;
@@ -390,7 +388,7 @@ static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n,
         province_read *p = &ps[i];
         ok &= cover(spec->first, spec->last, &p->period);
         if (p->any_month && dfa_date_cmp(p->first_month, spec->first) < 0)
-            ok &= cover(p->first_month, add_days(spec->first, -1), &p->before);
+            ok &= cover(p->first_month, dfa_date_add_days(spec->first, -1), &p->before);
         p->first_cmd = l->n;
         for (size_t b = 0; b < p->period.n; b++) {
             const char *c[] = {"HGETALL", counters_key(p, p->period.ids[b])};

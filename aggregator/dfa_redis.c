@@ -40,8 +40,6 @@ static void drop(dfa_redis *r)
     r->ctx = NULL;
 }
 
-void dfa_redis_reset(dfa_redis *r) { drop(r); }
-
 void dfa_redis_free(dfa_redis *r)
 {
     if (!r)
@@ -125,7 +123,7 @@ static dfa_status flush_output(dfa_redis *r, dfa_error *err)
     return DFA_OK;
 }
 
-dfa_status dfa_redis_send(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err)
+static dfa_status send_cmds(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err)
 {
     dfa_status st = dfa_redis_connect(r, err);
     if (st != DFA_OK)
@@ -150,7 +148,7 @@ dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *er
     return flush_output(r, err);
 }
 
-dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err)
+static dfa_status receive_replies(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err)
 {
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
@@ -250,6 +248,6 @@ dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n,
 {
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
-    dfa_status st = dfa_redis_send(r, cmds, n, err);
-    return st == DFA_OK ? dfa_redis_receive(r, replies, n, err) : st;
+    dfa_status st = send_cmds(r, cmds, n, err);
+    return st == DFA_OK ? receive_replies(r, replies, n, err) : st;
 }

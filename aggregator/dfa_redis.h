@@ -1,5 +1,6 @@
-/* dfa_redis: the consumer's connection to Redis: connect with AUTH, send
- * pipelines, and come back after an outage.
+/* dfa_redis: a connection to Redis, for every program that reads or writes
+ * it (the consumer, dfa-query, dfa-snapshot, dfa-dump): connect with AUTH,
+ * send pipelines, and come back after an outage.
  *
  * Any connection error closes the context; the next call reconnects, with a
  * backoff that grows to a few seconds, so a daemon rides out a Redis restart
@@ -37,14 +38,8 @@ dfa_status dfa_redis_connect(dfa_redis *r, dfa_error *err);
  * error reply to one command is not a connection error. */
 dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, redisReply **replies, dfa_error *err);
 
-/* The two halves of a pipeline, for a caller with work to do while Redis
- * runs the commands: send writes them all; receive reads exactly n replies
- * (the caller frees them). Either fails like dfa_redis_pipeline. */
-dfa_status dfa_redis_send(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err);
-dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err);
-
-/* Sends the commands written in cmds (borrowed) in one round trip; their
- * replies are owed as after dfa_redis_send. */
+/* Sends the commands written in cmds (borrowed) in one round trip, without
+ * waiting: their replies are owed, and read with dfa_redis_receive_tally. */
 dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *err);
 
 /* What n replies said, read without building reply objects: for long
@@ -58,7 +53,7 @@ typedef struct {
     size_t last_elements;      /* its length when an array */
 } dfa_redis_tally;
 
-/* Reads exactly n replies into *t; fails like dfa_redis_receive. */
+/* Reads exactly n replies into *t; fails like dfa_redis_pipeline. */
 dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, dfa_error *err);
 
 /* Calls fn(ctx, key) for every key matching the glob `match`, walking the
@@ -67,9 +62,6 @@ dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, d
  * Stops at fn's first failure and returns it. */
 typedef dfa_status (*dfa_redis_key_fn)(void *ctx, const char *key, dfa_error *err);
 dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, void *ctx, dfa_error *err);
-
-/* Drops the connection so the next call reconnects. */
-void dfa_redis_reset(dfa_redis *r);
 
 /* Which connection is open: a new number after each reconnect, 0 when none.
  * A WATCH holds only on the connection that sent it. */

@@ -20,6 +20,7 @@
 #include "dfa_config.h"
 #include "dfa_keys.h"
 #include "dfa_core.h"
+#include "dfa_file.h"
 #include "dfa_kafka.h"
 #include "dfa_log.h"
 #include "dfa_rollup.h"
@@ -36,13 +37,6 @@ typedef struct {
     int written, unchanged;
 } nightly_run;
 
-static dfa_date today_local(void)
-{
-    return dfa_date_from_days(((int64_t)time(NULL) + DFA_UTC_OFFSET_SECONDS) / 86400);
-}
-
-static dfa_date add_days(dfa_date d, int64_t n) { return dfa_date_from_days(dfa_date_to_days(d) + n); }
-
 static int mkdirs(const char *path)
 {
     char tmp[4096];
@@ -55,25 +49,6 @@ static int mkdirs(const char *path)
             *p = '/';
         }
     return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) == (size_t)n)
-        s[n] = '\0';
-    else {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
-    return s;
 }
 
 /* Writes a new file; never replaces one (versions are immutable). */
@@ -181,7 +156,8 @@ static dfa_status snapshot_one(nightly_run *n, const char *period, dfa_date as_o
     char *previous = NULL;
     if (latest) {
         snprintf(path, sizeof path, "%s/v%d.json", dir, latest);
-        previous = read_all(path);
+        if (dfa_file_read(path, &previous, NULL, NULL) != DFA_OK)
+            previous = NULL;
     }
     if (previous && json && strcmp(previous, json) == 0) {
         n->unchanged++;
@@ -241,7 +217,7 @@ static dfa_status nightly(nightly_run *n, dfa_date day, dfa_error *err)
         if (dfa_period_id(kinds[k], day, id))
             st = snapshot_one(n, id, day, err);
     for (int64_t back = 1; st == DFA_OK && back <= 730; back++) {
-        dfa_date d = add_days(day, -back);
+        dfa_date d = dfa_date_add_days(day, -back);
         for (size_t k = 0; st == DFA_OK && k < 5; k++) {
             dfa_date first, last;
             if (!dfa_period_id(kinds[k], d, id) || dfa_period_parse(id, &first, &last, NULL) != DFA_OK ||
@@ -313,7 +289,7 @@ int main(int argc, char **argv)
         goto out;
     dfa_log_init("dfa-snapshot", dfa_config_str(cfg, "log.level"));
     if (is_nightly) {
-        dfa_date day = add_days(today_local(), -1);
+        dfa_date day = dfa_date_add_days(dfa_date_today_local(), -1);
         if (date && !dfa_date_parse(date, &day)) {
             dfa_fail(&err, DFA_ERR_CONFIG, "--date: expected YYYY-MM-DD, got \"%s\"", DFA_TEXT_SHOWN(date, 44));
             goto out;

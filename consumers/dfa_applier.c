@@ -20,12 +20,6 @@
 #define POOL_CHUNK (256 * 1024)
 #define TRIM_YEARS_PER_BATCH 2 /* bounds one transaction's DEL; the next batches go on */
 
-static const char *const outcome_names[DFA_OUTCOME__COUNT] = {
-    "pending", "counted", "retracted", "tombstone", "cancelled", "already_retracted", "duplicate", "replayed",
-    "dead_letter"};
-
-const char *dfa_outcome_name(dfa_outcome o) { return (unsigned)o < DFA_OUTCOME__COUNT ? outcome_names[o] : "unknown"; }
-
 /* A growable array of command arguments (borrowed strings). */
 typedef struct {
     const char **argv;

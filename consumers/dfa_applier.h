@@ -36,8 +36,6 @@ typedef enum {
     DFA_OUTCOME__COUNT
 } dfa_outcome;
 
-const char *dfa_outcome_name(dfa_outcome o);
-
 typedef struct {
     int32_t partition;
     int64_t offset;

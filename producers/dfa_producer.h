@@ -2,9 +2,11 @@
  *
  *   dfa_producer *p;
  *   dfa_producer_new(cfg, core, on_delivery, ctx, &p, &err);
- *   dfa_producer_send_json(p, line, len, &err);   // validated, then queued
- *   dfa_producer_flush(p, 30000, &err);            // every delivery reported
+ *   dfa_producer_send_json(p, line, len, lineno, &err);  // validated, then queued; lineno comes back in on_delivery
+ *   dfa_producer_flush(p, 30000, &err);                  // every delivery reported
  *   dfa_producer_free(p);
+ *
+ * (producers/examples/send_events.c is the whole program.)
  *
  * Each event is validated with the aggregation core before it is queued; an
  * invalid one is refused with the reason and never reaches Kafka. Valid ones
