@@ -237,17 +237,8 @@ static dfa_status nightly(nightly_run *n, dfa_date day, dfa_error *err)
 
 static rd_kafka_t *notice_producer(const dfa_config *cfg, dfa_error *err)
 {
-    static const char *const defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"}};
-    rd_kafka_conf_t *conf;
-    if (dfa_kafka_conf(cfg, defaults, 2, &conf, err) != DFA_OK)
-        return NULL;
-    char errstr[512];
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    if (!rk) {
-        rd_kafka_conf_destroy(conf);
-        dfa_fail(err, DFA_ERR_CONFIG, "kafka: %s", errstr);
-    }
-    return rk;
+    rd_kafka_t *rk = NULL;
+    return dfa_kafka_producer_new(cfg, NULL, 0, NULL, NULL, &rk, err) == DFA_OK ? rk : NULL;
 }
 
 int main(int argc, char **argv)

@@ -58,21 +58,11 @@ dfa_status dfa_loadgen_sink_open(const dfa_config *cfg, bool to_kafka, const cha
     /* lz4: the embedded broker (librdkafka 2.0's mock cluster) keeps at most
      * 5 MB per partition and drops the oldest beyond (docs/operations.md), so
      * compressed batches let a larger backlog wait for the consumers */
-    static const char *const defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "20"},
-                                              {"compression.type", "lz4"}, {"batch.size", "262144"}};
-    rd_kafka_conf_t *conf;
-    dfa_status st = dfa_kafka_conf(cfg, defaults, 5, &conf, err);
+    static const char *const defaults[][2] = {{"linger.ms", "20"}, {"compression.type", "lz4"}, {"batch.size", "262144"}};
+    dfa_status st = dfa_kafka_producer_new(cfg, defaults, 3, count_failures, s, &s->rk, err);
     if (st != DFA_OK) {
         free(s);
         return st;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, count_failures);
-    rd_kafka_conf_set_opaque(conf, s);
-    char errstr[512];
-    if (!(s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr))) {
-        rd_kafka_conf_destroy(conf);
-        free(s);
-        return dfa_fail(err, DFA_ERR_CONFIG, "kafka: %s", errstr);
     }
     s->topic = rd_kafka_topic_new(s->rk, dfa_config_str(cfg, "topic.events"), NULL);
     *out = s;

@@ -59,23 +59,12 @@ dfa_status dfa_producer_new(const dfa_config *cfg, const dfa_core *core, dfa_del
     p->on_delivery = on_delivery;
     p->ctx = ctx;
     /* lz4 and moderate batches: see dfa_loadgen_sink.c */
-    static const char *const producer_defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"},
-                                                       {"linger.ms", "5"}, {"compression.type", "lz4"},
-                                                       {"batch.size", "262144"}};
-    rd_kafka_conf_t *conf = NULL;
-    dfa_status st = dfa_kafka_conf(cfg, producer_defaults, 5, &conf, err);
+    static const char *const producer_defaults[][2] = {
+        {"linger.ms", "5"}, {"compression.type", "lz4"}, {"batch.size", "262144"}};
+    dfa_status st = dfa_kafka_producer_new(cfg, producer_defaults, 3, delivery_report, p, &p->rk, err);
     if (st != DFA_OK) {
         free(p);
         return st;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, delivery_report);
-    rd_kafka_conf_set_opaque(conf, p);
-    char errstr[512];
-    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    if (!p->rk) {
-        rd_kafka_conf_destroy(conf);
-        free(p);
-        return dfa_fail(err, DFA_ERR_CONFIG, "kafka producer: %s", errstr);
     }
     p->topic = rd_kafka_topic_new(p->rk, dfa_config_str(cfg, "topic.events"), NULL);
     if (!p->topic || pthread_create(&p->poller, NULL, poll_loop, p) != 0) {
