@@ -38,19 +38,17 @@ static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
 {
     const dfa_provinces *ps = dfa_core_provinces(core);
     size_t n = dfa_provinces_current_count(ps);
-    dfa_redis_cmd *cmds = calloc(n, sizeof *cmds);
-    char (*keys)[64] = calloc(n, sizeof *keys);
-    const char *(*argv)[2] = calloc(n, sizeof *argv);
-    size_t (*lens)[2] = calloc(n, sizeof *lens);
+    dfa_resp *cmds = dfa_resp_new();
     redisReply **rep = calloc(n, sizeof *rep);
     json_t *offsets = json_object();
-    for (size_t i = 0; i < n; i++) {
-        dfa_key_province(keys[i], sizeof keys[i], dfa_provinces_current(ps, i)->code, "off");
-        argv[i][0] = "HGETALL", argv[i][1] = keys[i];
-        lens[i][0] = 7, lens[i][1] = strlen(keys[i]);
-        cmds[i] = (dfa_redis_cmd){2, argv[i], lens[i]};
+    for (size_t i = 0; cmds && i < n; i++) {
+        char key[DFA_KEY_MAX];
+        dfa_key_province(key, sizeof key, dfa_provinces_current(ps, i)->code, "off");
+        dfa_resp_command(cmds, 2);
+        dfa_resp_str(cmds, "HGETALL");
+        dfa_resp_str(cmds, key);
     }
-    if (dfa_redis_pipeline(r, cmds, n, rep, NULL) == DFA_OK)
+    if (cmds && rep && dfa_redis_run(r, cmds, rep, NULL) == DFA_OK)
         for (size_t i = 0; i < n; i++)
             for (size_t k = 0; rep[i] && rep[i]->type == REDIS_REPLY_ARRAY && k + 1 < rep[i]->elements; k += 2) {
                 json_int_t v = strtoll(rep[i]->element[k + 1]->str, NULL, 10);
@@ -58,9 +56,10 @@ static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
                 if (!cur || json_integer_value(cur) < v)
                     json_object_set_new(offsets, rep[i]->element[k]->str, json_integer(v));
             }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; rep && i < n; i++)
         freeReplyObject(rep[i]);
-    free(cmds), free(keys), free(argv), free(lens), free(rep);
+    dfa_resp_free(cmds);
+    free(rep);
     return offsets;
 }
 

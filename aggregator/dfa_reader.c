@@ -136,75 +136,57 @@ typedef struct {
 
 typedef enum { FOR_PERIOD, FOR_BEFORE, FOR_DISTINCT, FOR_GAUGE, FOR_OTHER } cmd_purpose;
 
+/* What each command of a pipeline is for, beside the commands themselves. */
 typedef struct {
-    const char **argv;
-    size_t *len;
-    int argc;
     cmd_purpose purpose;
     char *row; /* FOR_DISTINCT: the row its ids count for */
-} owned_cmd;
+} cmd_meta;
 
 typedef struct {
-    owned_cmd *cmds;
+    dfa_resp *resp; /* the commands */
+    cmd_meta *meta; /* one per command */
     size_t n, cap;
 } cmd_list;
 
 static bool add_cmd_for(cmd_list *l, cmd_purpose purpose, const char *row, int argc, const char *const *argv)
 {
+    if (!l->resp && !(l->resp = dfa_resp_new()))
+        return false;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
-        void *nc = realloc(l->cmds, cap * sizeof *l->cmds);
-        if (!nc)
+        void *nm = realloc(l->meta, cap * sizeof *l->meta);
+        if (!nm)
             return false;
-        l->cmds = nc;
+        l->meta = nm;
         l->cap = cap;
     }
-    owned_cmd *c = &l->cmds[l->n];
-    c->argv = calloc((size_t)argc, sizeof *c->argv);
-    c->len = calloc((size_t)argc, sizeof *c->len);
-    if (!c->argv || !c->len)
+    l->meta[l->n] = (cmd_meta){purpose, row ? strdup(row) : NULL};
+    if (row && !l->meta[l->n].row)
         return false;
-    for (int i = 0; i < argc; i++) {
-        c->argv[i] = strdup(argv[i]);
-        if (!c->argv[i])
-            return false;
-        c->len[i] = strlen(argv[i]);
-    }
-    c->argc = argc;
-    c->purpose = purpose;
-    c->row = row ? strdup(row) : NULL;
     l->n++;
-    return true;
+    dfa_resp_command(l->resp, (size_t)argc);
+    for (int i = 0; i < argc; i++)
+        dfa_resp_str(l->resp, argv[i]);
+    return !dfa_resp_failed(l->resp);
 }
 
 static bool add_cmd(cmd_list *l, int argc, const char *const *argv) { return add_cmd_for(l, FOR_OTHER, NULL, argc, argv); }
 
 static void free_cmds(cmd_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        for (int k = 0; k < l->cmds[i].argc; k++)
-            free((char *)l->cmds[i].argv[k]);
-        free(l->cmds[i].argv);
-        free(l->cmds[i].len);
-        free(l->cmds[i].row);
-    }
-    free(l->cmds);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->meta[i].row);
+    free(l->meta);
+    dfa_resp_free(l->resp);
     memset(l, 0, sizeof *l);
 }
 
 static dfa_status run_cmds(dfa_redis *r, cmd_list *l, redisReply ***replies, dfa_error *err)
 {
-    dfa_redis_cmd *rc = calloc(l->n + 1, sizeof *rc);
     *replies = calloc(l->n + 1, sizeof **replies);
-    if (!rc || !*replies) {
-        free(rc);
+    if (!*replies)
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < l->n; i++)
-        rc[i] = (dfa_redis_cmd){l->cmds[i].argc, l->cmds[i].argv, l->cmds[i].len};
-    dfa_status st = dfa_redis_pipeline(r, rc, l->n, *replies, err);
-    free(rc);
-    return st;
+    return l->n ? dfa_redis_run(r, l->resp, *replies, err) : DFA_OK;
 }
 
 static void free_replies(redisReply **replies, size_t n)
@@ -433,15 +415,15 @@ static dfa_status take_values(const dfa_core *core, province_read *p, const cmd_
     size_t first_gauge = 0, n_gauges = 0;
     for (size_t k = p->first_cmd; st == DFA_OK && k < p->first_cmd + p->n_cmds; k++) {
         const redisReply *h = rep[k];
-        switch (l->cmds[k].purpose) {
+        switch (l->meta[k].purpose) {
         case FOR_PERIOD:
         case FOR_BEFORE:
-            st = take_counters(core, p, h, l->cmds[k].purpose == FOR_PERIOD, spec->unit_id, out, err);
+            st = take_counters(core, p, h, l->meta[k].purpose == FOR_PERIOD, spec->unit_id, out, err);
             break;
         case FOR_DISTINCT:
             for (size_t i = 0; st == DFA_OK && h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2)
                 if (strtoll(h->element[i + 1]->str, NULL, 10) > 0)
-                    st = dfa_accum_add(out->ids, l->cmds[k].row, h->element[i]->str, 1, err);
+                    st = dfa_accum_add(out->ids, l->meta[k].row, h->element[i]->str, 1, err);
             break;
         case FOR_GAUGE:
             if (n_gauges++ == 0)

@@ -123,17 +123,6 @@ static dfa_status flush_output(dfa_redis *r, dfa_error *err)
     return DFA_OK;
 }
 
-static dfa_status send_cmds(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, dfa_error *err)
-{
-    dfa_status st = dfa_redis_connect(r, err);
-    if (st != DFA_OK)
-        return st;
-    for (size_t i = 0; i < n; i++)
-        if (redisAppendCommandArgv(r->ctx, cmds[i].argc, cmds[i].argv, cmds[i].argvlen) != REDIS_OK)
-            return broken(r, err);
-    return flush_output(r, err);
-}
-
 dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *err)
 {
     size_t len;
@@ -226,10 +215,8 @@ dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, 
     dfa_status st = DFA_OK;
     do {
         const char *argv[] = {"SCAN", cursor, "MATCH", match, "COUNT", "10000"};
-        const size_t len[] = {4, strlen(cursor), 5, strlen(match), 5, 5};
-        dfa_redis_cmd cmd = {6, argv, len};
         redisReply *page = NULL;
-        st = dfa_redis_pipeline(r, &cmd, 1, &page, err);
+        st = dfa_redis_call(r, argv, 6, &page, err);
         if (st == DFA_OK && (page->type != REDIS_REPLY_ARRAY || page->elements != 2 ||
                              page->element[0]->type != REDIS_REPLY_STRING || page->element[1]->type != REDIS_REPLY_ARRAY))
             st = dfa_fail(err, DFA_ERR_IO, "redis: SCAN: %s", page->type == REDIS_REPLY_ERROR ? page->str : "unexpected reply");
@@ -244,10 +231,23 @@ dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, 
     return st;
 }
 
-dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, redisReply **replies, dfa_error *err)
+dfa_status dfa_redis_run(dfa_redis *r, const dfa_resp *cmds, redisReply **replies, dfa_error *err)
 {
+    size_t n = dfa_resp_commands(cmds);
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
-    dfa_status st = send_cmds(r, cmds, n, err);
+    dfa_status st = dfa_redis_send_resp(r, cmds, err);
     return st == DFA_OK ? receive_replies(r, replies, n, err) : st;
+}
+
+dfa_status dfa_redis_call(dfa_redis *r, const char *const *argv, size_t argc, redisReply **reply, dfa_error *err)
+{
+    *reply = NULL;
+    dfa_resp *b = dfa_resp_new();
+    if (!b)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_resp_argv(b, argv, argc);
+    dfa_status st = dfa_redis_run(r, b, reply, err);
+    dfa_resp_free(b);
+    return st;
 }

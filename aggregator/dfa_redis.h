@@ -18,13 +18,6 @@
 
 typedef struct dfa_redis dfa_redis;
 
-/* One command of a pipeline: argc arguments with their lengths (borrowed). */
-typedef struct {
-    int argc;
-    const char **argv;
-    const size_t *argvlen;
-} dfa_redis_cmd;
-
 /* Reads redis.* from cfg (copied). Does not connect yet. */
 dfa_status dfa_redis_new(const dfa_config *cfg, dfa_redis **out, dfa_error *err);
 void dfa_redis_free(dfa_redis *r);
@@ -32,11 +25,17 @@ void dfa_redis_free(dfa_redis *r);
 /* Connects now if not connected (with backoff after a failure). */
 dfa_status dfa_redis_connect(dfa_redis *r, dfa_error *err);
 
-/* Sends n commands in one round trip and reads n replies into replies[]
- * (the caller frees each with freeReplyObject). On a connection error every
- * reply is NULL, the connection is dropped, and DFA_ERR_IO is returned; an
- * error reply to one command is not a connection error. */
-dfa_status dfa_redis_pipeline(dfa_redis *r, const dfa_redis_cmd *cmds, size_t n, redisReply **replies, dfa_error *err);
+/* Every command of the pipeline is written with dfa_resp (one way for all).
+ * Sends the commands of cmds (borrowed) in one round trip and reads one reply
+ * per command into replies[] (dfa_resp_commands(cmds) of them; the caller
+ * frees each with freeReplyObject). On a connection error every reply is
+ * NULL, the connection is dropped, and DFA_ERR_IO is returned; an error reply
+ * to one command is not a connection error. */
+dfa_status dfa_redis_run(dfa_redis *r, const dfa_resp *cmds, redisReply **replies, dfa_error *err);
+
+/* One command of argc NUL-terminated arguments, for occasional calls: the
+ * same as dfa_redis_run with one command. *reply belongs to the caller. */
+dfa_status dfa_redis_call(dfa_redis *r, const char *const *argv, size_t argc, redisReply **reply, dfa_error *err);
 
 /* Sends the commands written in cmds (borrowed) in one round trip, without
  * waiting: their replies are owed, and read with dfa_redis_receive_tally. */

@@ -92,3 +92,10 @@ const char *dfa_resp_data(const dfa_resp *b, size_t *len)
 
 size_t dfa_resp_commands(const dfa_resp *b) { return b->commands; }
 bool dfa_resp_failed(const dfa_resp *b) { return b->failed; }
+
+void dfa_resp_argv(dfa_resp *b, const char *const *argv, size_t argc)
+{
+    dfa_resp_command(b, argc);
+    for (size_t i = 0; i < argc; i++)
+        dfa_resp_str(b, argv[i]);
+}

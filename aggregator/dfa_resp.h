@@ -30,6 +30,9 @@ void dfa_resp_arg(dfa_resp *b, const char *s, size_t len);
 void dfa_resp_str(dfa_resp *b, const char *s);
 void dfa_resp_int(dfa_resp *b, int64_t v);
 
+/* A whole command of argc NUL-terminated arguments (its name first). */
+void dfa_resp_argv(dfa_resp *b, const char *const *argv, size_t argc);
+
 /* The protocol text so far (owned by b, valid until the next write), and how
  * many commands it holds. */
 const char *dfa_resp_data(const dfa_resp *b, size_t *len);

@@ -124,14 +124,18 @@ static void store_in_redis(nightly_run *n, const char *period, const char *as_of
     dfa_key_snapshot(key, sizeof key, period, as_of, version);
     snprintf(field, sizeof field, "%s@%s", period, as_of);
     snprintf(v, sizeof v, "%d", version);
+    dfa_resp *cmds = dfa_resp_new();
+    if (!cmds)
+        return;
     const char *set[] = {"SET", key, json}, *idx[] = {"HSET", DFA_KEY_SNAPSHOT_INDEX, field, v};
-    size_t set_len[] = {3, strlen(key), strlen(json)}, idx_len[] = {4, strlen(idx[1]), strlen(field), strlen(v)};
-    dfa_redis_cmd cmds[2] = {{3, set, set_len}, {4, idx, idx_len}};
+    dfa_resp_argv(cmds, set, 3);
+    dfa_resp_argv(cmds, idx, 4);
     redisReply *rep[2];
-    if (dfa_redis_pipeline(n->redis, cmds, 2, rep, NULL) == DFA_OK) {
+    if (dfa_redis_run(n->redis, cmds, rep, NULL) == DFA_OK) {
         freeReplyObject(rep[0]);
         freeReplyObject(rep[1]);
     }
+    dfa_resp_free(cmds);
 }
 
 /* One (period, as-of) snapshot: a new version only when the content changed. */

@@ -100,8 +100,8 @@ struct dfa_applier {
     dfa_applier_hook before_send;
     void *before_send_ctx;
     province_work work[MAX_PROVINCES];
-    arg_list *reads; /* phase 1's commands, kept for the next batch */
-    size_t n_reads, cap_reads;
+    dfa_resp *rx;      /* phase 1's commands, its memory kept for the next batch */
+    arg_list scratch;  /* the arguments of one of them */
     lookup *lookups;
     size_t cap_lookups;
 };
@@ -222,8 +222,9 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     a->day_index = dfa_accum_new(max_keys);
     a->staged = dfa_accum_new(max_keys);
     a->tx = dfa_resp_new();
+    a->rx = dfa_resp_new();
     a->pool = dfa_arena_new(POOL_CHUNK);
-    if (!a->acc || !a->memory || !a->day_index || !a->staged || !a->tx || !a->pool) {
+    if (!a->acc || !a->memory || !a->day_index || !a->staged || !a->tx || !a->rx || !a->pool) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -263,9 +264,8 @@ void dfa_applier_free(dfa_applier *a)
         args_free(&a->days[d].reads);
         args_free(&a->days[d].writes);
     }
-    for (size_t i = 0; i < a->cap_reads; i++)
-        args_free(&a->reads[i]);
-    free(a->reads);
+    args_free(&a->scratch);
+    dfa_resp_free(a->rx);
     free(a->days);
     free(a->values);
     free(a->item_day);
@@ -373,15 +373,6 @@ static int key_province(const dfa_accum *acc, size_t k)
     return tag < 0 ? -1 : NOTE_PROVINCE(tag);
 }
 
-static arg_list *next_read(dfa_applier *a)
-{
-    if (!reserve((void **)&a->reads, &a->cap_reads, a->n_reads + 1, sizeof *a->reads))
-        return NULL;
-    arg_list *l = &a->reads[a->n_reads++];
-    l->n = 0;
-    return l;
-}
-
 /* Entries of the accumulator grouped by key: order[first[k] .. first[k+1]). */
 typedef struct {
     size_t *order, *first;
@@ -409,27 +400,54 @@ static void free_groups(key_groups *g)
     free(g->first);
 }
 
-/* The commands of phase 1, in a->reads: WATCH, then per pending province its
- * markers, per day group its ids, per key of the batch its fields, per
- * province its registries. */
+/* Writes NAME key args... as one command of a->rx: the reply it gets is
+ * at *reply. */
+static void read_command(dfa_applier *a, const char *name, const char *key, const arg_list *args, size_t *reply)
+{
+    *reply = dfa_resp_commands(a->rx);
+    dfa_resp_command(a->rx, 2 + args->n);
+    dfa_resp_str(a->rx, name);
+    dfa_resp_str(a->rx, key);
+    for (size_t k = 0; k < args->n; k++)
+        dfa_resp_arg(a->rx, args->argv[k], args->len[k]);
+}
+
+static size_t pending_count(const dfa_applier *a)
+{
+    size_t n = 0;
+    for (int p = 0; p < MAX_PROVINCES; p++)
+        n += a->work[p].pending;
+    return n;
+}
+
+/* The commands of phase 1, in a->rx: WATCH, then per pending province its
+ * markers and horizon, per day group its ids, per key of the batch its
+ * fields, per province its registries. */
 static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items, const key_groups *g)
 {
-    a->n_reads = 0;
-    arg_list *watch = next_read(a);
-    bool ok = watch && args_push(watch, "WATCH");
+    dfa_resp_clear(a->rx);
+    dfa_resp_command(a->rx, 1 + pending_count(a));
+    dfa_resp_str(a->rx, "WATCH");
+    bool ok = true;
+    for (int p = 0; ok && p < MAX_PROVINCES; p++)
+        if (a->work[p].pending) {
+            const char *off = province_key(a, p, "off");
+            ok = off != NULL;
+            dfa_resp_str(a->rx, off ? off : "");
+        }
+    arg_list *fields = &a->scratch;
     for (int p = 0; ok && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        ok &= args_push(&a->reads[0], province_key(a, p, "off"));
-        w->off_reply = a->n_reads;
-        arg_list *h = next_read(a);
-        ok = ok && h && args_push(h, "HMGET") && args_push(h, province_key(a, p, "off"));
+        fields->n = 0;
         for (size_t m = 0; ok && m < w->n_markers; m++)
-            ok &= args_push(h, marker_field(a, topic, w->markers[m].partition));
-        w->horizon_reply = a->n_reads;
-        arg_list *y = next_read(a);
-        ok = ok && y && args_push(y, "GET") && args_push(y, province_key(a, p, "horizon"));
+            ok &= args_push(fields, marker_field(a, topic, w->markers[m].partition));
+        const char *off = province_key(a, p, "off"), *horizon = province_key(a, p, "horizon");
+        ok = ok && off && horizon;
+        read_command(a, "HMGET", off ? off : "", fields, &w->off_reply);
+        fields->n = 0;
+        read_command(a, "GET", horizon ? horizon : "", fields, &w->horizon_reply);
         w->months.n = w->gauges.n = 0;
     }
     for (size_t d = 0; ok && d < a->n_days; d++)
@@ -442,26 +460,18 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
         if (dfa_event_is_retraction(items[i].event))
             ok &= args_push(&d->reads, dfa_event_subject_id(items[i].event));
     }
-    for (size_t d = 0; ok && d < a->n_days; d++) {
-        day_group *dg = &a->days[d];
-        if (!dg->reads.n)
-            continue;
-        dg->reply = a->n_reads;
-        arg_list *h = next_read(a);
-        ok = ok && h && args_push(h, "HMGET") && args_push(h, dg->key);
-        for (size_t k = 0; ok && k < dg->reads.n; k++)
-            ok &= args_push_len(h, dg->reads.argv[k], dg->reads.len[k]);
-    }
+    for (size_t d = 0; ok && d < a->n_days; d++)
+        if (a->days[d].reads.n)
+            read_command(a, "HMGET", a->days[d].key, &a->days[d].reads, &a->days[d].reply);
     for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
         int p = key_province(a->acc, k);
         if (p < 0 || !a->work[p].pending)
             continue;
         const dfa_accum_note *note = dfa_accum_key_note(a->acc, k);
-        a->key_reply[k] = a->n_reads;
-        arg_list *h = next_read(a);
-        ok = ok && h && args_push(h, "HMGET") && args_push(h, dfa_accum_key(a->acc, k));
+        fields->n = 0;
         for (size_t i = g->first[k]; ok && i < g->first[k + 1]; i++)
-            ok &= args_push(h, dfa_accum_entry_at(a->acc, g->order[i])->field);
+            ok &= args_push(fields, dfa_accum_entry_at(a->acc, g->order[i])->field);
+        read_command(a, "HMGET", dfa_accum_key(a->acc, k), fields, &a->key_reply[k]);
         if (NOTE_REGISTRY(note->tag) != REGISTRY_NONE)
             ok &= args_push(NOTE_REGISTRY(note->tag) == REGISTRY_MONTHS ? &a->work[p].months : &a->work[p].gauges,
                             note->label);
@@ -470,19 +480,14 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
-        const arg_list *regs[2] = {&w->months, &w->gauges};
-        size_t *replies[2] = {&w->months_reply, &w->gauges_reply};
-        for (int r = 0; ok && r < 2; r++) {
-            if (!regs[r]->n)
-                continue;
-            *replies[r] = a->n_reads;
-            arg_list *s = next_read(a);
-            ok = ok && s && args_push(s, "SMISMEMBER") && args_push(s, province_key(a, p, r ? "gauges" : "months"));
-            for (size_t m = 0; ok && m < regs[r]->n; m++)
-                ok &= args_push_len(s, regs[r]->argv[m], regs[r]->len[m]);
-        }
+        const char *months = province_key(a, p, "months"), *gauges = province_key(a, p, "gauges");
+        ok = ok && months && gauges;
+        if (ok && w->months.n)
+            read_command(a, "SMISMEMBER", months, &w->months, &w->months_reply);
+        if (ok && w->gauges.n)
+            read_command(a, "SMISMEMBER", gauges, &w->gauges, &w->gauges_reply);
     }
-    return ok;
+    return ok && !dfa_resp_failed(a->rx);
 }
 
 /* Stops province p: a key of it holds what the transaction could not write.
@@ -540,7 +545,7 @@ static const char *pool_value(dfa_applier *a, const redisReply *r)
 static dfa_status read_markers(dfa_applier *a, province_work *w, int p, redisReply **replies, dfa_error *err)
 {
     const redisReply *r = replies[w->off_reply], *y = replies[w->horizon_reply];
-    dfa_status st = check_reply(a, r, p, a->reads[w->off_reply].argv[1], err);
+    dfa_status st = check_reply(a, r, p, province_key(a, p, "off"), err);
     if (st != DFA_OK || w->stopped)
         return st;
     for (size_t m = 0; m < w->n_markers; m++) {
@@ -549,7 +554,7 @@ static dfa_status read_markers(dfa_applier *a, province_work *w, int p, redisRep
     }
     int64_t h = 0;
     if (y->type == REDIS_REPLY_ERROR)
-        return dfa_fail(err, DFA_ERR_IO, "redis: reading %s: %s", a->reads[w->horizon_reply].argv[1], y->str);
+        return dfa_fail(err, DFA_ERR_IO, "redis: reading %s: %s", province_key(a, p, "horizon"), y->str);
     w->horizon = parse_count(y, &h) ? (int)h : 0;
     w->keep_from = w->horizon;
     return DFA_OK;
@@ -619,7 +624,7 @@ static dfa_status read_registries(dfa_applier *a, redisReply **replies, dfa_erro
             if (!regs[r]->n)
                 continue;
             const redisReply *rr = replies[reply[r]];
-            dfa_status st = check_reply(a, rr, p, a->reads[reply[r]].argv[1], err);
+            dfa_status st = check_reply(a, rr, p, province_key(a, p, r ? "gauges" : "months"), err);
             if (st != DFA_OK)
                 return st;
             if (w->stopped) {
@@ -655,13 +660,9 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         free_groups(&g);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     }
-    dfa_redis_cmd *rc = malloc(a->n_reads * sizeof *rc);
-    redisReply **replies = calloc(a->n_reads, sizeof *replies);
-    dfa_status st = rc && replies ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; st == DFA_OK && i < a->n_reads; i++)
-        rc[i] = (dfa_redis_cmd){(int)a->reads[i].n, a->reads[i].argv, a->reads[i].len};
-    if (st == DFA_OK)
-        st = dfa_redis_pipeline(a->redis, rc, a->n_reads, replies, err);
+    size_t n_reads = dfa_resp_commands(a->rx);
+    redisReply **replies = calloc(n_reads, sizeof *replies);
+    dfa_status st = replies ? dfa_redis_run(a->redis, a->rx, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     if (st == DFA_OK && (!replies[0] || replies[0]->type != REDIS_REPLY_STATUS))
         st = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s",
                       replies[0] && replies[0]->type == REDIS_REPLY_ERROR ? replies[0]->str : "unexpected reply");
@@ -675,10 +676,9 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         st = read_counters(a, &g, replies, err);
     if (st == DFA_OK)
         st = read_registries(a, replies, err);
-    for (size_t i = 0; replies && i < a->n_reads; i++)
+    for (size_t i = 0; replies && i < n_reads; i++)
         freeReplyObject(replies[i]);
     free(replies);
-    free(rc);
     free_groups(&g);
     return st;
 }

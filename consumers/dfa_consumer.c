@@ -25,6 +25,7 @@
 #include "dfa_deadletter.h"
 #include "dfa_event.h"
 #include "dfa_kafka.h"
+#include "dfa_keys.h"
 #include "dfa_log.h"
 #include "dfa_redis.h"
 
@@ -301,25 +302,22 @@ static void report_stats(consumer *c, bool force)
              (unsigned long long)s->outcomes[DFA_OUTCOME_REPLAYED], (unsigned long long)s->outcomes[DFA_OUTCOME_DEAD_LETTER],
              (unsigned long long)s->commits_failed, (unsigned long long)s->redis_failures, *lag ? lag : "-");
     dfa_log(DFA_LOG_INFO, "stats", "%s", line);
-    char key[192];
-    snprintf(key, sizeof key, "dfa:consumer:%s", c->client_id);
-    char ttl[16];
+    char key[DFA_KEY_MAX], ttl[16], updated[32];
+    dfa_key_consumer(key, sizeof key, c->client_id);
     snprintf(ttl, sizeof ttl, "%d", c->stats_interval_s > 0 ? 3 * c->stats_interval_s : 60);
-    const char *set[] = {"HSET", key, "stats", line, "updated", "now"};
-    char updated[32];
     snprintf(updated, sizeof updated, "%lld", (long long)time(NULL));
-    set[5] = updated;
+    const char *set[] = {"HSET", key, "stats", line, "updated", updated, "client", c->client_id};
     const char *expire[] = {"EXPIRE", key, ttl};
-    size_t set_len[6], exp_len[3];
-    for (int i = 0; i < 6; i++)
-        set_len[i] = strlen(set[i]);
-    for (int i = 0; i < 3; i++)
-        exp_len[i] = strlen(expire[i]);
-    dfa_redis_cmd cmds[2] = {{6, set, set_len}, {3, expire, exp_len}};
+    dfa_resp *cmds = dfa_resp_new();
     redisReply *replies[2];
-    if (dfa_redis_pipeline(c->redis, cmds, 2, replies, NULL) == DFA_OK)
-        for (int i = 0; i < 2; i++)
-            freeReplyObject(replies[i]);
+    if (cmds) {
+        dfa_resp_argv(cmds, set, 8);
+        dfa_resp_argv(cmds, expire, 3);
+        if (dfa_redis_run(c->redis, cmds, replies, NULL) == DFA_OK)
+            for (int i = 0; i < 2; i++)
+                freeReplyObject(replies[i]);
+    }
+    dfa_resp_free(cmds);
     c->last_stats = *s;
     c->last_stats_at = now;
 }
@@ -455,13 +453,12 @@ typedef struct {
 static dfa_status print_one(void *ctx, const char *key, dfa_error *err)
 {
     stats_walk *w = ctx;
-    const char *get[] = {"HGET", key, "stats"};
-    size_t len[] = {4, strlen(key), 5};
-    dfa_redis_cmd g = {3, get, len};
+    const char *get[] = {"HMGET", key, "client", "stats"};
     redisReply *v = NULL;
-    dfa_status st = dfa_redis_pipeline(w->redis, &g, 1, &v, err);
-    if (st == DFA_OK && v->type == REDIS_REPLY_STRING) {
-        printf("%s %s\n", key + strlen("dfa:consumer:"), v->str);
+    dfa_status st = dfa_redis_call(w->redis, get, 4, &v, err);
+    if (st == DFA_OK && v->type == REDIS_REPLY_ARRAY && v->elements == 2 && v->element[0]->type == REDIS_REPLY_STRING &&
+        v->element[1]->type == REDIS_REPLY_STRING) {
+        printf("%s %s\n", v->element[0]->str, v->element[1]->str);
         w->shown++;
     }
     freeReplyObject(v);
@@ -474,7 +471,7 @@ static int print_stats(const dfa_config *cfg)
     stats_walk w = {0};
     dfa_error err = {0};
     if (dfa_redis_new(cfg, &w.redis, &err) != DFA_OK || dfa_redis_connect(w.redis, &err) != DFA_OK ||
-        dfa_redis_scan(w.redis, "dfa:consumer:*", print_one, &w, &err) != DFA_OK) {
+        dfa_redis_scan(w.redis, DFA_KEY_CONSUMER_PREFIX "*", print_one, &w, &err) != DFA_OK) {
         fprintf(stderr, "dfa-consumer: %s\n", err.msg);
         dfa_redis_free(w.redis);
         return 2;

@@ -20,18 +20,6 @@ typedef struct {
 
 static int by_text(const void *a, const void *b) { return strcmp(((const line *)a)->text, ((const line *)b)->text); }
 
-static redisReply *run(dfa_redis *r, int argc, const char **argv, dfa_error *err)
-{
-    size_t len[8];
-    for (int i = 0; i < argc; i++)
-        len[i] = strlen(argv[i]);
-    dfa_redis_cmd cmd = {argc, argv, len};
-    redisReply *rep = NULL;
-    if (dfa_redis_pipeline(r, &cmd, 1, &rep, err) != DFA_OK)
-        return NULL;
-    return rep;
-}
-
 typedef struct {
     dfa_redis *redis;
     line *lines;
@@ -60,8 +48,8 @@ static dfa_status dump_key(void *ctx, const char *key, dfa_error *err)
 {
     dump *d = ctx;
     const char *get[] = {"HGETALL", key};
-    redisReply *h = run(d->redis, 2, get, err);
-    if (!h)
+    redisReply *h = NULL;
+    if (dfa_redis_call(d->redis, get, 2, &h, err) != DFA_OK)
         return DFA_ERR_IO;
     dfa_status st = DFA_OK;
     for (size_t f = 0; st == DFA_OK && h->type == REDIS_REPLY_ARRAY && f + 1 < h->elements; f += 2)

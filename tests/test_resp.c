@@ -143,11 +143,9 @@ static void test_tally_of_a_transaction(void **state)
     assert_int_equal(t.last_elements, 3);
     /* the connection reads ordinary replies again afterwards */
     const char *argv[] = {"HGET", "h", "f"};
-    const size_t lens[] = {4, 1, 1};
-    dfa_redis_cmd c = {3, argv, lens};
     redisReply *r = NULL;
     dfa_error err = {0};
-    assert_int_equal(dfa_redis_pipeline(f->redis, &c, 1, &r, &err), DFA_OK);
+    assert_int_equal(dfa_redis_call(f->redis, argv, 3, &r, &err), DFA_OK);
     assert_int_equal(r->type, REDIS_REPLY_STRING);
     assert_string_equal(r->str, "6"); /* 1 before, then 2 and 3 */
     freeReplyObject(r);
