@@ -159,7 +159,7 @@ static dfa_status finish_in_flight(consumer *c, dfa_error *err)
         if (c->items[i].code)
             st = dfa_deadletter_send(c->dlq, c->pending[i], c->items[i].code, c->items[i].reason, err);
     if (st == DFA_OK)
-        st = dfa_deadletter_flush(c->dlq, 30000, err);
+        st = dfa_deadletter_settle(c->dlq, 30000, err);
     if (st != DFA_OK || !whole)
         dfa_applier_unstage(c->applier); /* the next batch starts elsewhere than was staged */
     if (st != DFA_OK) {
