@@ -168,6 +168,7 @@ want_of "$WORK/original.json" "$WORK/sentinel.json" "$WORK/late.json" >"$WORK/wa
 check "poison: restarted, the next event counts and nothing changed besides" wait_converged "$WORK/want.tsv" 30
 check "poison: restarted, the consumer read one message only" \
   wait_for_log "$WORK/poison-again.log" 'event=stats .* messages=1 counted=1 ' 10
+check "poison: restarted, nothing stalls" bash -c "! grep -q 'event=outage' '$WORK/poison-again.log'"
 check_dlq "poison: restarted, no dead letter again" "$WORK/want-dlq.json"
 kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
 
