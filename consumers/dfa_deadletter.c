@@ -85,8 +85,8 @@ static void record_free(dl_record *r)
     free(r);
 }
 
-/* Fingerprints the original's bytes and keeps the first `keep` of them.
- * false when out of memory. */
+/* Fingerprints the original's bytes and keeps a copy of the first `keep`
+ * of them (freed with the record by record_free). false when out of memory. */
 static bool part_init(dl_part *p, const void *bytes, size_t size, size_t keep)
 {
     static const unsigned char none[1];
