@@ -44,6 +44,7 @@ static const key_spec keys[] = {
     {"consumer.max_keys", T_INT, "200000", 100, 10000000},
     {"consumer.horizon_years", T_INT, "10", 1, 100},
     {"consumer.stats_interval_s", T_INT, "10", 0, 86400},
+    {"consumer.deadletter_cut_bytes", T_INT, "4096", 0, 1048576},
     {"producer.progress", T_INT, "1", 0, 1},
     {"snapshot.dir", T_STRING, "snapshots", 0, 0},
 };

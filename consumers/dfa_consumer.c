@@ -5,9 +5,10 @@
  * each message, apply the batch through dfa_applier, dead-letter what was
  * rejected, then commit the offsets. While Redis runs one batch's transaction
  * the next batch is polled and validated; the first is settled (dead letters,
- * commit) before the second is sent. A failed step leaves the batch in memory
- * and is retried; nothing is committed before Redis and the dead-letter topic
- * hold their part. */
+ * commit) before the second is sent. Once applied, a batch's outcomes are
+ * final: a dead-letter outage keeps it in memory until the dead letters still
+ * owed are acknowledged, without applying it again. A failed step is retried;
+ * nothing is committed before Redis and the dead-letter topic hold their part. */
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
@@ -31,11 +32,15 @@
 
 extern char **environ;
 
+/* How long a batch waits for its dead letters' acknowledgement before the
+ * dead-letter topic counts as down (the consumer then pauses and retries). */
+#define DEADLETTER_WAIT_MS 30000
+
 static volatile sig_atomic_t stop_requested;
 static void on_stop(int sig) { (void)sig, stop_requested = 1; }
 
 typedef struct {
-    uint64_t messages, outcomes[DFA_OUTCOME__COUNT], batches, commits_failed, redis_failures;
+    uint64_t messages, outcomes[DFA_OUTCOME__COUNT], batches, commits_failed, redis_failures, deadletter_failures;
 } consumer_stats;
 
 typedef struct {
@@ -50,6 +55,10 @@ typedef struct {
     dfa_batch_item *items;
     size_t n_parsed;    /* pending[0..n_parsed) have their item (and event) already */
     size_t in_flight;   /* pending[0..in_flight) are being applied (dfa_applier_begin) */
+    /* pending[0..n_applied) are applied, their outcomes final, and wait for
+     * their dead letters before the commit; the dead letters of the first
+     * n_handed of them are with dlq. Never both in flight and applied. */
+    size_t n_applied, n_handed;
     size_t batch_events;
     int batch_ms, stats_interval_s;
     consumer_stats stats, last_stats;
@@ -119,8 +128,8 @@ static void release_prefix(consumer *c, size_t n)
 }
 
 /* Validates the pending messages not validated yet into c->items, and
- * stages those after the batch in flight (their deltas merge now, while
- * Redis runs that batch). */
+ * stages those after the batch in flight or applied (their deltas merge now,
+ * while Redis runs that batch). */
 static void parse_pending(consumer *c)
 {
     for (size_t i = c->n_parsed; i < c->n_pending; i++) {
@@ -139,53 +148,91 @@ static void parse_pending(consumer *c)
     }
     c->n_parsed = c->n_pending;
     dfa_error e = {0};
-    if (dfa_applier_stage(c->applier, c->items + c->in_flight, c->n_pending - c->in_flight, &e) != DFA_OK)
+    size_t next = c->n_applied + c->in_flight; /* one of the two is 0 */
+    if (dfa_applier_stage(c->applier, c->items + next, c->n_pending - next, &e) != DFA_OK)
         dfa_log(DFA_LOG_WARN, "stage_failed", "error=\"%s\"", e.msg); /* begin stages again */
 }
 
 static void report_stats(consumer *c, bool force);
 
-/* Waits for the batch in flight, dead-letters what it rejected, commits it
- * and drops it. On failure nothing is in flight: the batch is begun again
- * (what Redis already holds is recognised by the offset markers). */
-static dfa_status finish_in_flight(consumer *c, dfa_error *err)
+/* Hands dlq the dead letters the applied prefix owes and has not handed
+ * yet: each once, whatever happens next. */
+static dfa_status hand_dead_letters(consumer *c, dfa_error *err)
 {
-    if (!c->in_flight)
+    for (; c->n_handed < c->n_applied; c->n_handed++) {
+        dfa_batch_item *it = &c->items[c->n_handed];
+        if (it->code && dfa_deadletter_send(c->dlq, c->pending[c->n_handed], it->code, it->reason, err) != DFA_OK)
+            return DFA_ERR_NOMEM;
+    }
+    return DFA_OK;
+}
+
+/* Settles the applied prefix: its dead letters acknowledged (only those not
+ * yet are sent again; a record the topic cannot take goes smaller), then the
+ * commit. On failure, the dead-letter topic being down, it stays applied for
+ * the next call. */
+static dfa_status settle_applied(consumer *c, dfa_error *err)
+{
+    if (!c->n_applied)
         return DFA_OK;
-    size_t done = 0;
-    dfa_status st = dfa_applier_finish(c->applier, c->items, &done, err);
-    bool whole = done == c->in_flight;
-    c->in_flight = 0;
-    for (size_t i = 0; st == DFA_OK && i < done; i++)
-        if (c->items[i].code)
-            st = dfa_deadletter_send(c->dlq, c->pending[i], c->items[i].code, c->items[i].reason, err);
+    dfa_status st = hand_dead_letters(c, err);
     if (st == DFA_OK)
-        st = dfa_deadletter_flush(c->dlq, 30000, err);
-    if (st != DFA_OK || !whole)
-        dfa_applier_unstage(c->applier); /* the next batch starts elsewhere than was staged */
+        st = dfa_deadletter_settle(c->dlq, DEADLETTER_WAIT_MS, err);
     if (st != DFA_OK) {
-        c->stats.redis_failures++; /* the batch stays parsed for the retry */
+        c->stats.deadletter_failures++;
         return st;
     }
+    commit_prefix(c, c->n_applied);
+    release_prefix(c, c->n_applied);
+    c->n_applied = c->n_handed = 0;
+    report_stats(c, false); /* the connection is free until the next begin */
+    return DFA_OK;
+}
+
+/* The first done items have their final outcomes: counted now, once. */
+static void mark_applied(consumer *c, size_t done)
+{
+    c->n_applied = done;
+    c->n_handed = 0;
     for (size_t i = 0; i < done; i++)
         c->stats.outcomes[c->items[i].outcome]++;
     c->stats.messages += done;
     c->stats.batches++;
     dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
             (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
-    commit_prefix(c, done);
-    release_prefix(c, done);
-    report_stats(c, false); /* the connection is free until the next begin */
-    return DFA_OK;
+}
+
+/* Waits for the batch in flight, then settles it (dead letters, commit).
+ * When Redis failed nothing is in flight: the batch is begun again (what
+ * Redis already holds is recognised by the offset markers). */
+static dfa_status finish_in_flight(consumer *c, dfa_error *err)
+{
+    if (!c->in_flight)
+        return DFA_OK;
+    size_t done = 0;
+    dfa_status st = dfa_applier_finish(c->applier, c->items, &done, err);
+    bool whole = st == DFA_OK && done == c->in_flight;
+    c->in_flight = 0;
+    if (!whole)
+        dfa_applier_unstage(c->applier); /* the next batch starts elsewhere than was staged */
+    if (st != DFA_OK) {
+        c->stats.redis_failures++; /* the batch stays parsed for the retry */
+        return st;
+    }
+    mark_applied(c, done);
+    return settle_applied(c, err);
 }
 
 /* Applies the pending batch (in prefixes when it is large), dead-letters,
  * commits. With wait false the last prefix is left in flight, so the caller
  * polls and parses the next batch while Redis runs its transaction. On
- * failure the unapplied part stays pending. */
+ * failure the unapplied part stays pending, and an applied prefix stays
+ * applied. */
 static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
 {
-    dfa_status st = finish_in_flight(c, err);
+    dfa_status st = settle_applied(c, err); /* nothing is begun before the last batch is committed */
+    if (st == DFA_OK)
+        st = finish_in_flight(c, err);
     while (st == DFA_OK && c->n_pending > c->in_flight) {
         parse_pending(c);
         st = dfa_applier_begin(c->applier, rd_kafka_topic_name(c->pending[0]->rkt), c->items, c->n_pending, err);
@@ -202,21 +249,31 @@ static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
 }
 
 /* After a revocation we could not flush: forget the revoked partitions'
- * messages (uncommitted, so their new owner reads them again). */
+ * messages (uncommitted, so their new owner reads them again). The dead
+ * letters of those already applied stay with dlq, which keeps sending them:
+ * their new owner sees them replayed and would not send them. */
 static void drop_revoked(consumer *c, const rd_kafka_topic_partition_list_t *parts)
 {
+    dfa_error err = {0};
+    if (hand_dead_letters(c, &err) != DFA_OK)
+        dfa_log(DFA_LOG_ERROR, "dead_letters_dropped", "error=\"%s\"", err.msg);
     dfa_applier_unstage(c->applier);
-    free_events(c, c->n_parsed); /* rare: the survivors are simply parsed again */
-    c->n_parsed = 0;
-    size_t kept = 0;
+    free_events(c, c->n_parsed); /* rare: the unapplied survivors are simply parsed again */
+    size_t kept = 0, applied = 0, handed = 0;
     for (size_t i = 0; i < c->n_pending; i++) {
         rd_kafka_message_t *m = c->pending[i];
-        if (rd_kafka_topic_partition_list_find(parts, rd_kafka_topic_name(m->rkt), m->partition))
+        if (rd_kafka_topic_partition_list_find(parts, rd_kafka_topic_name(m->rkt), m->partition)) {
             rd_kafka_message_destroy(m);
-        else
-            c->pending[kept++] = m;
+            continue;
+        }
+        applied += i < c->n_applied;
+        handed += i < c->n_handed;
+        c->items[kept] = c->items[i]; /* an applied item keeps its outcome */
+        c->pending[kept++] = m;
     }
     c->n_pending = kept;
+    c->n_applied = c->n_parsed = applied;
+    c->n_handed = handed;
 }
 
 static void log_partitions(const char *event, const rd_kafka_topic_partition_list_t *parts)
@@ -286,6 +343,7 @@ static void report_stats(consumer *c, bool force)
         return;
     double secs = now - c->last_stats_at;
     consumer_stats *s = &c->stats, *l = &c->last_stats;
+    const dfa_deadletter_stats *dl = dfa_deadletter_stats_of(c->dlq);
     uint64_t msgs = s->messages - l->messages, batches = s->batches - l->batches;
     char lag[1024];
     format_lag(c, lag, sizeof lag);
@@ -293,14 +351,17 @@ static void report_stats(consumer *c, bool force)
     snprintf(line, sizeof line,
              "events_per_s=%.0f batches=%llu avg_batch=%.0f redis_round_trips=%llu messages=%llu counted=%llu "
              "retracted=%llu tombstones=%llu cancelled=%llu duplicates=%llu replayed=%llu dead_lettered=%llu "
-             "commit_failures=%llu redis_failures=%llu lag=%s",
+             "commit_failures=%llu redis_failures=%llu dead_letter_failures=%llu dead_letters_cut=%llu "
+             "dead_letters_lost=%llu lag=%s",
              secs > 0 ? (double)msgs / secs : 0.0, (unsigned long long)batches,
              batches ? (double)msgs / (double)batches : 0.0, (unsigned long long)dfa_redis_round_trips(c->redis),
              (unsigned long long)s->messages, (unsigned long long)s->outcomes[DFA_OUTCOME_COUNTED],
              (unsigned long long)s->outcomes[DFA_OUTCOME_RETRACTED], (unsigned long long)s->outcomes[DFA_OUTCOME_TOMBSTONE],
              (unsigned long long)s->outcomes[DFA_OUTCOME_CANCELLED], (unsigned long long)s->outcomes[DFA_OUTCOME_DUPLICATE],
              (unsigned long long)s->outcomes[DFA_OUTCOME_REPLAYED], (unsigned long long)s->outcomes[DFA_OUTCOME_DEAD_LETTER],
-             (unsigned long long)s->commits_failed, (unsigned long long)s->redis_failures, *lag ? lag : "-");
+             (unsigned long long)s->commits_failed, (unsigned long long)s->redis_failures,
+             (unsigned long long)s->deadletter_failures, (unsigned long long)dl->cut, (unsigned long long)dl->lost,
+             *lag ? lag : "-");
     dfa_log(DFA_LOG_INFO, "stats", "%s", line);
     char key[DFA_KEY_MAX], ttl[16], updated[32];
     dfa_key_consumer(key, sizeof key, c->client_id);
@@ -374,7 +435,7 @@ static void run(consumer *c)
 {
     double batch_started = 0;
     while (!stop_requested) {
-        size_t waiting = c->n_pending - c->in_flight; /* not yet sent to Redis */
+        size_t waiting = c->n_pending - c->n_applied - c->in_flight; /* not yet sent to Redis */
         int wait_ms = 100;
         if (waiting) {
             double left = c->batch_ms / 1000.0 - (dfa_clock_seconds() - batch_started);
@@ -382,7 +443,7 @@ static void run(consumer *c)
         }
         take_message(c, rd_kafka_consumer_poll(c->rk, wait_ms));
         parse_pending(c); /* now, while Redis runs the batch in flight */
-        size_t now_waiting = c->n_pending - c->in_flight;
+        size_t now_waiting = c->n_pending - c->n_applied - c->in_flight;
         if (waiting == 0 && now_waiting > 0)
             batch_started = dfa_clock_seconds();
         bool full = now_waiting >= c->batch_events;
