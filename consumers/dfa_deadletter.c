@@ -288,20 +288,12 @@ dfa_status dfa_deadletter_new(const dfa_config *cfg, dfa_deadletter **out, dfa_e
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     snprintf(d->topic, sizeof d->topic, "%s", dfa_config_str(cfg, "topic.deadletter"));
     d->cut_bytes = (size_t)dfa_config_int(cfg, "consumer.deadletter_cut_bytes");
-    static const char *const defaults[][2] = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}};
-    rd_kafka_conf_t *conf;
-    dfa_status st = dfa_kafka_conf(cfg, defaults, 3, &conf, err);
+    static const char *const defaults[][2] = {{"linger.ms", "5"}};
+    dfa_status st = dfa_kafka_producer_new(cfg, defaults, 1, on_delivery, d, &d->rk, err);
     if (st != DFA_OK) {
+        dfa_error_prefix(err, "dead-letter producer");
         free(d);
         return st;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_opaque(conf, d);
-    char errstr[512];
-    if (!(d->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr))) {
-        rd_kafka_conf_destroy(conf);
-        free(d);
-        return dfa_fail(err, DFA_ERR_CONFIG, "dead-letter producer: %s", errstr);
     }
     d->max_bytes = producer_max_bytes(d->rk); /* kafka.message.max.bytes, or librdkafka's default */
     *out = d;
