@@ -5,6 +5,10 @@
 # against an independent oracle of the log, prints national totals, and stops everything.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# read, then removed from the environment: every DFA_* variable is a config key to the programs, which
+# refuse one they do not know (dfa-broker would not start)
+events=${DFA_DEMO_EVENTS:-20000}
+unset DFA_DEMO_EVENTS
 "$root/scripts/install-deps.sh"
 bin=$("$root/scripts/build.sh")
 work=$(mktemp -d "${TMPDIR:-/tmp}/dfa-demo.XXXXXX")
@@ -33,7 +37,6 @@ for name in a b; do
 done
 say "two consumers started in group dfa-consumers"
 
-events=${DFA_DEMO_EVENTS:-20000}
 say "publishing $events events for 2024-2026 (3% duplicates, 2% retractions, 5% late, 30% old province names, 1% invalid)"
 "$bin/producers/dfa-loadgen" --count "$events" --seed 2026 --years 2024-2026 --kafka --truth "$work/truth.json" 2>/dev/null
 # What Redis must hold, computed from the log the consumers read (the topic read back, invalid messages
