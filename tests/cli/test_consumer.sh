@@ -11,39 +11,38 @@ want_from_topic() { # want_from_topic SCENARIO: $WORK/want.tsv from the log the 
   oracle_tsv "$WORK/topic.ndjson" >"$WORK/want.tsv"
 }
 
-assigned() { # assigned LOG [AFTER_LINE]: the partition list of each partitions_assigned after that line
-  tail -n +"$((${2:-0} + 1))" "$1" | { grep -o 'event=partitions_assigned partitions=[0-9,]*' || true; } | cut -d= -f3
+holding() { # holding LOG: the partitions LOG's consumer holds, from its log (cooperative-sticky
+  # rebalancing logs changes: partitions_assigned adds partitions, partitions_revoked takes them away)
+  awk '/event=partitions_(assigned|revoked) / {
+         match($0, /partitions=[0-9,]*/); n = split(substr($0, RSTART + 11, RLENGTH - 11), p, ",")
+         for (i = 1; i <= n; i++) if (/partitions_assigned/) held[p[i]] = 1; else delete held[p[i]]
+       }
+       END { for (k in held) print k }' "$1" | sort -n | paste -sd' '
 }
 
-covers() { # covers HELD LIST...: one LIST holds every partition of HELD (lists are comma-separated)
-  local held=$1 list p; shift
-  for list in "$@"; do
-    for p in ${held//,/ }; do [[ ",$list," == *",$p,"* ]] || continue 2; done
-    return 0
-  done
-  return 1
+holds() { # holds LOG PARTITION...: LOG's consumer holds all of them (and they are not none)
+  local log=$1 now p; shift
+  [ $# -gt 0 ] || return 1
+  now=" $(holding "$log") "
+  for p in "$@"; do [[ $now == *" $p "* ]] || return 1; done
 }
 
-wait_settled() { # wait_settled LOG_A LOG_B SECONDS: until A and B hold partitions, none of them shared
-  local deadline=$((SECONDS + $3)) a b p
+wait_settled() { # wait_settled LOG_A LOG_B SECONDS: until both consumers hold partitions
+  local deadline=$((SECONDS + $3))
   while [ $SECONDS -lt $deadline ]; do
-    a=$(assigned "$1" | tail -1) b=$(assigned "$2" | tail -1)
-    if [ -n "$a" ] && [ -n "$b" ]; then
-      for p in ${a//,/ }; do [[ ",$b," == *",$p,"* ]] && continue 2; done
-      return 0
-    fi
+    [ -n "$(holding "$1")" ] && [ -n "$(holding "$2")" ] && return 0
     sleep 0.2
   done
-  log "the group did not settle: A holds [$a], B holds [$b]"; return 1
+  log "the group did not settle: A holds [$(holding "$1")], B holds [$(holding "$2")]"; return 1
 }
 
-wait_taken_over() { # wait_taken_over HELD LOG AFTER_LINE SECONDS: LOG was assigned HELD after that line
-  local deadline=$((SECONDS + $4))
+wait_holds() { # wait_holds SECONDS LOG PARTITION...: until LOG's consumer holds all of them
+  local deadline=$((SECONDS + $1)); shift
   while [ $SECONDS -lt $deadline ]; do
-    covers "$1" $(assigned "$2" "$3") && return 0
+    holds "$@" && return 0
     sleep 0.2
   done
-  log "partitions [$1] were not given to $2 after line $3: $(assigned "$2" "$3" | tr '\n' ' ')"; return 1
+  log "$1 holds [$(holding "$1")], not all of [${*:2}]"; return 1
 }
 
 new_pipeline() { # a fresh broker (with a control FIFO) and a fresh Redis
@@ -129,11 +128,11 @@ LOADGEN=$!
 start_consumer rebalance-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
 wait_for_log "$WORK/rebalance-a.log" 'event=stats .* batches=[1-9]' 30
 start_consumer rebalance-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
-wait_settled "$WORK/rebalance-a.log" "$WORK/rebalance-b.log" 30
-held=$(assigned "$WORK/rebalance-a.log" | tail -1) mark=$(wc -l <"$WORK/rebalance-b.log")
+check "rebalance: A and B share the partitions" wait_settled "$WORK/rebalance-a.log" "$WORK/rebalance-b.log" 30
+held=$(holding "$WORK/rebalance-a.log")
 kill -TERM "$A"; wait "$A" 2>/dev/null || true
-check "rebalance: when A stopped, B was given the partitions A held ($held)" \
-  wait_taken_over "$held" "$WORK/rebalance-b.log" "$mark" 30
+check "rebalance: when A stopped, B was given the partitions A held [$held]" \
+  wait_holds 30 "$WORK/rebalance-b.log" $held
 wait "$LOADGEN"
 want_from_topic rebalance
 check "rebalance: Redis equals the oracle" wait_converged "$WORK/want.tsv" 90
@@ -146,12 +145,12 @@ LOADGEN=$!
 start_consumer freeze-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
 start_consumer freeze-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
 wait_for_log "$WORK/freeze-a.log" 'event=stats .* batches=[1-9]' 30
-wait_settled "$WORK/freeze-a.log" "$WORK/freeze-b.log" 30
-held=$(assigned "$WORK/freeze-a.log" | tail -1) mark=$(wc -l <"$WORK/freeze-b.log")
+check "SIGSTOP: A and B share the partitions" wait_settled "$WORK/freeze-a.log" "$WORK/freeze-b.log" 30
+held=$(holding "$WORK/freeze-a.log")
 kill -STOP "$A"
 # A stays frozen until its session (6 s) has expired and B was given its partitions
-check "SIGSTOP: B was given the partitions A held ($held) while A was frozen" \
-  wait_taken_over "$held" "$WORK/freeze-b.log" "$mark" 30
+check "SIGSTOP: B was given the partitions A held [$held] while A was frozen" \
+  wait_holds 30 "$WORK/freeze-b.log" $held
 kill -CONT "$A"
 wait "$LOADGEN"
 want_from_topic SIGSTOP
