@@ -234,46 +234,45 @@ class Oracle:
                 "data": e["data"], "id": subject}
         fp = (e["type"], unit["id"], utc, canon(e["data"]))
         slot = (current["code"], local.date(), subject)
+        if op == "retract":
+            self.retract(slot, (current["code"], local.date(), e["event_id"]), fp)
+        else:
+            self.add(slot, fp, view)
+
+    def add(self, slot, fp, view):
         state = self.memory.get(slot)
-        if op != "retract":
-            if state is None:
-                d = deltas(self.cat, view)
-                if self.count(d, +1, "counted"):
-                    self.memory[slot] = ("counted", fp, d)
-            elif state[0] == "tombstone":
-                if fp in state[1]:  # its retraction came first
-                    self.memory[slot] = ("retracted", fp)
-                    self.stats["cancelled"] += 1
-                else:  # the retraction that came first was of another event: this one counts
-                    d = deltas(self.cat, view)
-                    if self.count(d, +1, "counted"):
-                        self.memory[slot] = ("counted", fp, d)
-                        self.stats["dead:retraction_mismatch"] += 1
-            else:
-                self.stats["duplicate"] += 1
-            return
-        own = (current["code"], local.date(), e["event_id"])
+        if state is None or (state[0] == "tombstone" and fp not in state[1]):
+            d = deltas(self.cat, view)
+            if self.count(d, +1, "counted"):
+                if state:  # the retraction that came first was of another event: dead-lettered
+                    self.stats["dead:retraction_mismatch"] += 1
+                self.memory[slot] = ("counted", fp, d)
+        elif state[0] == "tombstone":  # its retraction came first
+            self.memory[slot] = ("retracted", fp)
+            self.stats["cancelled"] += 1
+        else:  # counted, retracted, or a retraction's own id
+            self.stats["duplicate"] += 1
+
+    def retract(self, slot, own, fp):
+        """slot: the retracted event's, own: the retraction's (its id is remembered too)."""
         if own in self.memory:  # this retraction was seen before (or its id is taken): once only
             self.stats["duplicate"] += 1
             return
+        state = self.memory.get(slot)
         if state is None:
             self.memory[slot] = ("tombstone", {fp})
             self.stats["tombstone"] += 1
-        elif state[0] == "counted":
-            if fp != state[1]:
-                self.stats["dead:retraction_mismatch"] += 1
-                return  # nothing changes, and the retraction is not remembered
-            if not self.count(state[2], -1, "retracted"):
-                return
-            self.memory[slot] = ("retracted", fp)
-        elif state[0] == "retracted":
-            self.stats["already_retracted" if fp == state[1] else "dead:retraction_mismatch"] += 1
-            if fp != state[1]:
-                return
         elif state[0] == "tombstone":
             state[1].add(fp)
             self.stats["tombstone"] += 1
-        else:  # the ref is itself a retraction's id: nothing to cancel
+        elif state[0] in ("counted", "retracted") and fp == state[1]:
+            if state[0] == "retracted":
+                self.stats["already_retracted"] += 1
+            elif self.count(state[2], -1, "retracted"):
+                self.memory[slot] = ("retracted", fp)
+            else:
+                return  # the removal would overflow: dead-lettered, not remembered
+        else:  # a copy of something else (or the ref is a retraction's id): dead-lettered, nothing changes
             self.stats["dead:retraction_mismatch"] += 1
             return
         self.memory[own] = ("retraction",)
