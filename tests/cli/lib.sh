@@ -29,6 +29,12 @@ expect_eq() { # expect_eq NAME GOT WANT
   else FAILS=$((FAILS + 1)); log "FAIL: $1: got [$2] want [$3]"; fi
 }
 
+expect_exit() { # expect_exit NAME WANT CMD...: CMD exits WANT (its output in $WORK/exit.out and exit.err)
+  local name=$1 want=$2 rc=0; shift 2
+  "$@" >"$WORK/exit.out" 2>"$WORK/exit.err" || rc=$?
+  expect_eq "$name: exit code" "$rc" "$want"
+}
+
 finish() {
   log "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
@@ -82,6 +88,23 @@ start_consumer() { # start_consumer NAME [--set k=v]...; sets CONSUMER_PID
     "$@" >/dev/null 2>>"$WORK/$name.log" &
   CONSUMER_PID=$!
   PIDS+=("$CONSUMER_PID")
+}
+
+# The counters Redis must hold come from tests/oracle/dfa_oracle.py, a second implementation that
+# shares no code with the consumer; dfa-loadgen --truth is computed by the consumer's own C code, so a
+# counting bug would pass against it. truth_tsv stays for tests that want loadgen's view.
+oracle_tsv() { # oracle_tsv LOG.ndjson [ORACLE OPTIONS] > sorted TSV like dfa-dump's
+  local log=$1; shift
+  # dfa-check names the invalid lines (dead-lettered, counting nothing); the oracle does the counting
+  "$BIN/producers/dfa-check" --json "$log" >"$log.check.json" 2>/dev/null || [ $? -eq 1 ]
+  python3 "$ROOT/tests/oracle/dfa_oracle.py" --check-json "$log.check.json" "$@" "$log"
+}
+
+topic_events() { # topic_events FILE: the events topic as NDJSON, a message a line, bytes as they are
+  # (invalid messages included: the oracle skips what dfa-check rejects, as the consumer dead-letters
+  # them). Each partition comes in order; partitions interleave, which changes nothing: a province's
+  # events share one partition and its counters depend only on its own events.
+  kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q -f '%s\n' >"$1" 2>/dev/null
 }
 
 truth_tsv() { # truth_tsv TRUTH.json > sorted TSV like dfa-dump's

@@ -1,8 +1,49 @@
 #!/usr/bin/env bash
-# dfa-consumer against a real redis-server and dfa-broker: Redis must equal
-# the loadgen ground truth exactly, whatever is done to the pipeline.
+# dfa-consumer against a real redis-server and dfa-broker: Redis must equal, exactly and whatever is
+# done to the pipeline, what the independent oracle (tests/oracle) computes from the events topic.
 source "$(dirname "$0")/lib.sh"
 SMALL_BATCHES=(--set consumer.batch_events=300 --set consumer.batch_ms=50)
+
+want_from_topic() { # want_from_topic SCENARIO: $WORK/want.tsv from the log the consumers read
+  topic_events "$WORK/topic.ndjson"
+  expect_eq "$1: the topic holds every line loadgen wrote" "$(wc -l <"$WORK/topic.ndjson")" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lines"])' "$WORK/truth.json")"
+  oracle_tsv "$WORK/topic.ndjson" >"$WORK/want.tsv"
+}
+
+holding() { # holding LOG: the partitions LOG's consumer holds, from its log (cooperative-sticky
+  # rebalancing logs changes: partitions_assigned adds partitions, partitions_revoked takes them away)
+  awk '/event=partitions_(assigned|revoked) / {
+         match($0, /partitions=[0-9,]*/); n = split(substr($0, RSTART + 11, RLENGTH - 11), p, ",")
+         for (i = 1; i <= n; i++) if (/partitions_assigned/) held[p[i]] = 1; else delete held[p[i]]
+       }
+       END { for (k in held) print k }' "$1" | sort -n | paste -sd' '
+}
+
+holds() { # holds LOG PARTITION...: LOG's consumer holds all of them (and they are not none)
+  local log=$1 now p; shift
+  [ $# -gt 0 ] || return 1
+  now=" $(holding "$log") "
+  for p in "$@"; do [[ $now == *" $p "* ]] || return 1; done
+}
+
+wait_settled() { # wait_settled LOG_A LOG_B SECONDS: until both consumers hold partitions
+  local deadline=$((SECONDS + $3))
+  while [ $SECONDS -lt $deadline ]; do
+    [ -n "$(holding "$1")" ] && [ -n "$(holding "$2")" ] && return 0
+    sleep 0.2
+  done
+  log "the group did not settle: A holds [$(holding "$1")], B holds [$(holding "$2")]"; return 1
+}
+
+wait_holds() { # wait_holds SECONDS LOG PARTITION...: until LOG's consumer holds all of them
+  local deadline=$((SECONDS + $1)); shift
+  while [ $SECONDS -lt $deadline ]; do
+    holds "$@" && return 0
+    sleep 0.2
+  done
+  log "$1 holds [$(holding "$1")], not all of [${*:2}]"; return 1
+}
 
 new_pipeline() { # a fresh broker (with a control FIFO) and a fresh Redis
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
@@ -22,11 +63,11 @@ scenario() { log "--- $*"; }
 scenario "clean run"
 new_pipeline clean
 "$BIN/producers/dfa-loadgen" --count 4000 --seed 101 --kafka --truth "$WORK/truth.json" 2>/dev/null
-truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+want_from_topic clean
 # max_keys 500: almost every batch is cut where its counters would pass the bound,
 # so the cut path (apply a prefix, keep the parsed rest) carries the whole run
 start_consumer clean --set consumer.max_keys=500
-check "clean: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 60
+check "clean: Redis equals the oracle" wait_converged "$WORK/want.tsv" 60
 check "clean: batches were cut by consumer.max_keys" \
   python3 -c 'import re,sys; a=[float(x) for x in re.findall(r"avg_batch=([0-9.]+)", open(sys.argv[1]).read()) if float(x) > 0]; sys.exit(0 if a and max(a) < 200 else 1)' "$WORK/clean.log"
 invalid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid"])' "$WORK/truth.json")
@@ -57,10 +98,10 @@ for round in 1 2 3 4 5 6; do
 done
 killed_mid_stream=$(kill -0 "$LOADGEN" 2>/dev/null && echo yes || echo no)
 wait "$LOADGEN"
-truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
+want_from_topic "kill -9 x6"
 start_consumer kill-final "${SMALL_BATCHES[@]}"
 expect_eq "kill -9 x6: every kill came while events were still arriving" "$killed_mid_stream" yes
-check "kill -9 x6: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+check "kill -9 x6: Redis equals the oracle" wait_converged "$WORK/want.tsv" 90
 check "kill -9 x6: some incarnation replayed what was applied but not committed" \
   grep -qE 'event=stats .* replayed=[1-9]' "$WORK"/kill-*.log
 
@@ -75,8 +116,8 @@ kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
 sleep 1.5
 start_redis
 wait "$LOADGEN"
-truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
-check "redis kill -9: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+want_from_topic "redis kill -9"
+check "redis kill -9: Redis equals the oracle" wait_converged "$WORK/want.tsv" 90
 check "redis kill -9: the consumer rode out the outage" grep -q "event=outage_over" "$WORK/redis.log"
 
 # 4. two consumers in one group, a rebalance in the middle
@@ -87,12 +128,14 @@ LOADGEN=$!
 start_consumer rebalance-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
 wait_for_log "$WORK/rebalance-a.log" 'event=stats .* batches=[1-9]' 30
 start_consumer rebalance-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
-wait_for_log "$WORK/rebalance-b.log" 'event=partitions_assigned partitions=[0-9]' 30
+check "rebalance: A and B share the partitions" wait_settled "$WORK/rebalance-a.log" "$WORK/rebalance-b.log" 30
+held=$(holding "$WORK/rebalance-a.log")
 kill -TERM "$A"; wait "$A" 2>/dev/null || true
+check "rebalance: when A stopped, B was given the partitions A held [$held]" \
+  wait_holds 30 "$WORK/rebalance-b.log" $held
 wait "$LOADGEN"
-truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
-check "rebalance: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
-check "rebalance: the second consumer was given partitions" grep -q "event=partitions_assigned partitions=[0-9]" "$WORK/rebalance-b.log"
+want_from_topic rebalance
+check "rebalance: Redis equals the oracle" wait_converged "$WORK/want.tsv" 90
 
 # 5. a consumer frozen past its session timeout, resumed after its partitions moved
 scenario "SIGSTOP past the session timeout"
@@ -102,13 +145,16 @@ LOADGEN=$!
 start_consumer freeze-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
 start_consumer freeze-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
 wait_for_log "$WORK/freeze-a.log" 'event=stats .* batches=[1-9]' 30
+check "SIGSTOP: A and B share the partitions" wait_settled "$WORK/freeze-a.log" "$WORK/freeze-b.log" 30
+held=$(holding "$WORK/freeze-a.log")
 kill -STOP "$A"
-sleep 9   # past session.timeout.ms=6000: B takes A's partitions
+# A stays frozen until its session (6 s) has expired and B was given its partitions
+check "SIGSTOP: B was given the partitions A held [$held] while A was frozen" \
+  wait_holds 30 "$WORK/freeze-b.log" $held
 kill -CONT "$A"
 wait "$LOADGEN"
-truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
-check "SIGSTOP: Redis equals the ground truth (no stale deltas)" wait_converged "$WORK/want.tsv" 90
-check "SIGSTOP: the partitions moved to the other consumer" grep -q "event=partitions_assigned" "$WORK/freeze-b.log"
+want_from_topic SIGSTOP
+check "SIGSTOP: Redis equals the oracle (no stale deltas)" wait_converged "$WORK/want.tsv" 90
 
 # 6. broker errors injected through the mock cluster
 scenario "broker errors"
@@ -125,7 +171,7 @@ echo "down 2" >"$WORK/control.errors"
 sleep 1.5
 echo "up 2" >"$WORK/control.errors"
 wait "$LOADGEN"
-truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
-check "broker errors: Redis equals the ground truth" wait_converged "$WORK/want.tsv" 90
+want_from_topic "broker errors"
+check "broker errors: Redis equals the oracle" wait_converged "$WORK/want.tsv" 90
 check "broker errors: they were injected" grep -q "event=inject_errors api_key=8" "$WORK/broker.log"
 finish

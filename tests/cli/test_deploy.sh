@@ -14,7 +14,13 @@ check "the three-broker variant is valid" bash -c "cd '$WORK/compose' && docker-
 (cd "$WORK/compose" && docker-compose -f docker-compose.yml -f docker-compose.kafka3.yml config) >"$WORK/merged.yml"
 check "the variant creates topics with replication 3" grep -q "REPLICATION: '3'" "$WORK/merged.yml"
 check "and runs a third broker" grep -q '^  kafka3:' "$WORK/merged.yml"
-check "Redis keeps AOF with fsync always" grep -q 'appendfsync' "$ROOT/docker-compose.yml"
+# the values of the flags, not just their names: `--appendfsync everysec` could lose applied batches
+(cd "$WORK/compose" && docker-compose -f docker-compose.yml config) >"$WORK/base.yml"
+redis_flag() { # redis_flag FLAG: the value after FLAG in the redis service's resolved command
+  sed -n '/^  redis:$/,/^  [^ ]/p' "$WORK/base.yml" | grep -A1 -x -e "    - $1" | sed -n '2s/^    - //p' | tr -d '"'
+}
+expect_eq "Redis keeps an AOF" "$(redis_flag --appendonly)" yes
+expect_eq "Redis fsyncs the AOF always" "$(redis_flag --appendfsync)" always
 
 # the nightly timer: 00:30 in Asia/Ho_Chi_Minh is 17:30 UTC
 cal=$(grep OnCalendar "$ROOT/deploy/systemd/dfa-snapshot.timer" | cut -d= -f2)
