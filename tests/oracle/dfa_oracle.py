@@ -250,6 +250,8 @@ class Oracle:
         elif state[0] == "tombstone":  # its retraction came first
             self.memory[slot] = ("retracted", fp)
             self.stats["cancelled"] += 1
+            if len(state[1]) > 1:  # other copies waited too: they cancel nothing, and are reported
+                self.stats["dead:retraction_mismatch"] += 1
         else:  # counted, retracted, or a retraction's own id
             self.stats["duplicate"] += 1
 
@@ -274,8 +276,7 @@ class Oracle:
                 return  # the removal would overflow: dead-lettered, not remembered
         else:  # a copy of something else (or the ref is a retraction's id): dead-lettered, nothing changes
             self.stats["dead:retraction_mismatch"] += 1
-            return
-        self.memory[own] = ("retraction",)
+        self.memory[own] = ("retraction",)  # remembered either way: a resent retraction is a duplicate
 
     def dump(self):
         """dfa-dump's lines: key TAB field TAB value, zero fields left out, sorted as C's strcmp."""
