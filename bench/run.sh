@@ -34,7 +34,7 @@ redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --ap
 # The embedded broker keeps 5 MB per partition (librdkafka's mock cluster): the
 # preloaded backlog needs enough partitions to be held whole until it is read.
 partitions=96   # events are keyed by province: spread the 34 keys thin
-"$bin/producers/dfa-broker" --set topic.partitions=$partitions --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" & pids+=($!)
+"$bin/bin/dfa-broker" --set topic.partitions=$partitions --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$work/broker.addr" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker.addr") DFA_REDIS_PORT=$port DFA_CONSUMER_STATS_INTERVAL_S=1
 export DFA_LOG_LEVEL=debug   # consumers log each batch; the rates are measured between those lines
@@ -68,11 +68,11 @@ PY
 }
 
 say "1/11 generating $N events"
-"$bin/producers/dfa-loadgen" --count "$N" --seed 42 --years 2024-2026 --output "$work/events.ndjson" 2>/dev/null
+"$bin/bin/dfa-loadgen" --count "$N" --seed 42 --years 2024-2026 --output "$work/events.ndjson" 2>/dev/null
 say "2/11 core parse-and-validate rate"
 "$bin/bench/dfa-bench-core" "$work/events.ndjson" 1 >"$work/core.txt"
 say "3/11 dfa-produce"
-t0=$(now); "$bin/producers/dfa-produce" --set producer.progress=0 "$work/events.ndjson" >/dev/null 2>"$work/produce.log" || true; t1=$(now)
+t0=$(now); "$bin/bin/dfa-produce" --set producer.progress=0 "$work/events.ndjson" >/dev/null 2>"$work/produce.log" || true; t1=$(now)
 sent=$(kv "$work/produce.log" sent)   # the valid ones: what is on the topic
 produce_rate=$(python3 -c "print(f'{$N/($t1-$t0):.0f}')")
 say "4/11 C API producer"
@@ -86,7 +86,7 @@ say "7/11 dfa-consumer, one process (three passes, each from an empty Redis: the
 one_rates=()
 for pass in 1 2 3; do
   redis-cli -p "$port" flushall >/dev/null
-  "$bin/consumers/dfa-consumer" --set consumer.group=bench-one-$pass >/dev/null 2>"$work/one.log" & cpid=$!; pids+=($cpid)
+  "$bin/bin/dfa-consumer" --set consumer.group=bench-one-$pass >/dev/null 2>"$work/one.log" & cpid=$!; pids+=($cpid)
   one_rates+=("$(consumer_rate "$sent" "$work/one.log")")
   rss_one=$(awk '/VmHWM/ {print $2}' "/proc/$cpid/status")
   kill -TERM "$cpid"; wait "$cpid" 2>/dev/null || true
@@ -96,8 +96,8 @@ one_range="passes: $(printf '%s\n' "${one_rates[@]}" | sort -n | paste -sd/ -)"
 one_rt=$(kv "$work/one.log" redis_round_trips)
 say "8/11 dfa-consumer, two processes in one group (fresh Redis)"
 redis-cli -p "$port" flushall >/dev/null
-"$bin/consumers/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-a.log" & a=$!; pids+=($a)
-"$bin/consumers/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-b.log" & b=$!; pids+=($b)
+"$bin/bin/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-a.log" & a=$!; pids+=($a)
+"$bin/bin/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-b.log" & b=$!; pids+=($b)
 two_rate=$(consumer_rate "$sent" "$work/two-a.log" "$work/two-b.log")
 kill -TERM "$a" "$b"; wait "$a" "$b" 2>/dev/null || true
 say "9/11 the naive Python consumer"
@@ -105,14 +105,14 @@ naive_n=$((sent < 200000 ? sent : 200000))
 # Debian's python3, where python3-confluent-kafka and python3-redis install
 /usr/bin/python3 "$root/bench/naive_consumer.py" "$DFA_KAFKA_BOOTSTRAP_SERVERS" "$port" "$naive_n" >"$work/naive.txt"
 say "10/11 snapshot: a national year over three years of data"
-t0=$(now); "$bin/aggregator/dfa-snapshot" --period Y2025 >"$work/y2025.json"; t1=$(now)
+t0=$(now); "$bin/bin/dfa-snapshot" --period Y2025 >"$work/y2025.json"; t1=$(now)
 snap_s=$(python3 -c "print(f'{$t1-$t0:.2f}')")
 say "11/11 event-to-visible latency at 10,000 events/s (fresh broker and Redis)"
 redis-cli -p "$port" flushall >/dev/null
-"$bin/producers/dfa-broker" --address-file "$work/broker2.addr" >/dev/null 2>>"$work/broker.log" & pids+=($!)
+"$bin/bin/dfa-broker" --address-file "$work/broker2.addr" >/dev/null 2>>"$work/broker.log" & pids+=($!)
 for _ in $(seq 100); do [ -s "$work/broker2.addr" ] && break; sleep 0.1; done
 head -200000 "$work/events.ndjson" | grep -av '"op":"retract"' >"$work/latency-load.ndjson" || true
-DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/consumers/dfa-consumer" --set consumer.group=bench-lat \
+DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker2.addr") "$bin/bin/dfa-consumer" --set consumer.group=bench-lat \
   --set consumer.batch_ms=50 >/dev/null 2>"$work/lat-consumer.log" & lc=$!; pids+=($lc)
 # the load starts once the consumer owns the partitions (polled: a tail -f could start before the log exists)
 for _ in $(seq 300); do grep -q 'partitions_assigned' "$work/lat-consumer.log" 2>/dev/null && break; sleep 0.1; done
@@ -123,8 +123,8 @@ rss_big="not run (BENCH_BIG_EVENTS=0)"
 if [ "$BIG" -gt 0 ]; then
   say "extra: $BIG more events at 15,000/s while one consumer keeps up, for peak RSS"
   redis-cli -p "$port" flushall >/dev/null
-  "$bin/consumers/dfa-consumer" --set consumer.group=bench-big >/dev/null 2>"$work/big.log" & bc=$!; pids+=($bc)
-  "$bin/producers/dfa-loadgen" --count "$BIG" --seed 43 --years 2024-2026 --rate 15000 --kafka 2>/dev/null
+  "$bin/bin/dfa-consumer" --set consumer.group=bench-big >/dev/null 2>"$work/big.log" & bc=$!; pids+=($bc)
+  "$bin/bin/dfa-loadgen" --count "$BIG" --seed 43 --years 2024-2026 --rate 15000 --kafka 2>/dev/null
   consumer_rate "$((sent + BIG * 98 / 100))" "$work/big.log" >/dev/null
   rss_big="$(awk '/VmHWM/ {print $2}' "/proc/$bc/status") kB after $(kv "$work/big.log" messages) events"
   kill -TERM "$bc"; wait "$bc" 2>/dev/null || true

@@ -25,20 +25,20 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 redis-server --port "$port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save '' \
   --logfile "$work/redis.log" &
 pids+=($!)
-"$bin/producers/dfa-broker" --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" &
+"$bin/bin/dfa-broker" --address-file "$work/broker.addr" >/dev/null 2>"$work/broker.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/broker.addr" ] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker.addr") DFA_REDIS_PORT=$port DFA_CONSUMER_STATS_INTERVAL_S=2
 say "embedded Kafka at $DFA_KAFKA_BOOTSTRAP_SERVERS, Redis on 127.0.0.1:$port (AOF, fsync always)"
 
 for name in a b; do
-  "$bin/consumers/dfa-consumer" >/dev/null 2>"$work/consumer-$name.log" &
+  "$bin/bin/dfa-consumer" >/dev/null 2>"$work/consumer-$name.log" &
   pids+=($!)
 done
 say "two consumers started in group dfa-consumers"
 
 say "publishing $events events for 2024-2026 (3% duplicates, 2% retractions, 5% late, 30% old province names, 1% invalid)"
-"$bin/producers/dfa-loadgen" --count "$events" --seed 2026 --years 2024-2026 --kafka --truth "$work/truth.json" 2>/dev/null
+"$bin/bin/dfa-loadgen" --count "$events" --seed 2026 --years 2024-2026 --kafka --truth "$work/truth.json" 2>/dev/null
 # What Redis must hold, computed from the log the consumers read (the topic read back, invalid messages
 # included) by tests/oracle/dfa_oracle.py, which shares no code with the consumer: loadgen's truth comes
 # from the consumer's own C code, so it only gives the summary's counts below.
@@ -46,12 +46,12 @@ kcat -b "$DFA_KAFKA_BOOTSTRAP_SERVERS" -C -t dfa.events -e -q -f '%s\n' >"$work/
 if [ "$(wc -l <"$work/events.ndjson")" -ne "$events" ]; then
   echo "  the topic holds $(wc -l <"$work/events.ndjson") messages, not $events" >&2; exit 1
 fi
-"$bin/producers/dfa-check" --json "$work/events.ndjson" >"$work/check.json" 2>/dev/null || [ $? -eq 1 ]
+"$bin/bin/dfa-check" --json "$work/events.ndjson" >"$work/check.json" 2>/dev/null || [ $? -eq 1 ]
 python3 "$root/tests/oracle/dfa_oracle.py" --check-json "$work/check.json" "$work/events.ndjson" >"$work/want.tsv"
 
 say "waiting for the consumers"
 for i in $(seq 240); do
-  "$bin/consumers/dfa-dump" >"$work/dump.tsv" 2>/dev/null || true
+  "$bin/bin/dfa-dump" >"$work/dump.tsv" 2>/dev/null || true
   cmp -s "$work/dump.tsv" "$work/want.tsv" && break
   [ -t 1 ] && printf '\r  %d of %d counter rows in place' "$(comm -12 "$work/dump.tsv" "$work/want.tsv" | wc -l)" \
     "$(wc -l <"$work/want.tsv")"
@@ -70,14 +70,14 @@ else
   echo "  Redis does not equal the oracle: $(diff "$work/want.tsv" "$work/dump.tsv" | grep -c '^[<>]') rows differ" >&2
   exit 1
 fi
-"$bin/consumers/dfa-consumer" --stats | sed 's/^/  /' | cut -c1-200
+"$bin/bin/dfa-consumer" --stats | sed 's/^/  /' | cut -c1-200
 
 figures=(--metric delegations_out --metric delegation_out_members --metric delegations_in --metric ngo_aid_pledged
          --metric fdi_projects_in_force --metric partner_countries --metric ov_population)
 for period in H2025-1 N2025 Y2025; do
   say "national totals, $period"
-  "$bin/aggregator/dfa-query" --period "$period" "${figures[@]}"
+  "$bin/bin/dfa-query" --period "$period" "${figures[@]}"
 done
 say "the report's summary: dfa-snapshot --period N2025 --format md"
-"$bin/aggregator/dfa-snapshot" --period N2025 --format md
+"$bin/bin/dfa-snapshot" --period N2025 --format md
 say "done; stopping the consumers, Kafka and Redis"

@@ -1,4 +1,4 @@
-/* The rules of what is remembered of one id (consumers/dfa_memory.c), without
+/* The rules of what is remembered of one id (aggregator/dfa_memory.c), without
  * Redis: every order in which an event, a faithful retraction and a
  * retraction with a wrong copy arrive gives the same count, and every wrong
  * copy gives exactly one dead letter (at its own arrival, or as a notice when

@@ -48,7 +48,7 @@ wait_for_file() { # wait_for_file PATH SECONDS
 
 start_broker() { # sets BOOTSTRAP
   rm -f "$WORK/broker.addr"
-  "$BIN/producers/dfa-broker" --address-file "$WORK/broker.addr" "$@" >/dev/null 2>>"$WORK/broker.log" &
+  "$BIN/bin/dfa-broker" --address-file "$WORK/broker.addr" "$@" >/dev/null 2>>"$WORK/broker.log" &
   BROKER_PID=$!
   PIDS+=("$BROKER_PID")
   wait_for_file "$WORK/broker.addr" 20
@@ -84,7 +84,7 @@ pipeline_env() { # the environment every program of a test reads
 
 start_consumer() { # start_consumer NAME [--set k=v]...; sets CONSUMER_PID
   local name=$1; shift
-  "$BIN/consumers/dfa-consumer" --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 \
+  "$BIN/bin/dfa-consumer" --set kafka.session.timeout.ms=6000 --set kafka.heartbeat.interval.ms=500 \
     "$@" >/dev/null 2>>"$WORK/$name.log" &
   CONSUMER_PID=$!
   PIDS+=("$CONSUMER_PID")
@@ -96,7 +96,7 @@ start_consumer() { # start_consumer NAME [--set k=v]...; sets CONSUMER_PID
 oracle_tsv() { # oracle_tsv LOG.ndjson [ORACLE OPTIONS] > sorted TSV like dfa-dump's
   local log=$1; shift
   # dfa-check names the invalid lines (dead-lettered, counting nothing); the oracle does the counting
-  "$BIN/producers/dfa-check" --json "$log" >"$log.check.json" 2>/dev/null || [ $? -eq 1 ]
+  "$BIN/bin/dfa-check" --json "$log" >"$log.check.json" 2>/dev/null || [ $? -eq 1 ]
   python3 "$ROOT/tests/oracle/dfa_oracle.py" --check-json "$log.check.json" "$@" "$log"
 }
 
@@ -118,7 +118,7 @@ print("\n".join(rows))' "$1"
 wait_converged() { # wait_converged WANT.tsv SECONDS: until dfa-dump equals WANT
   local want=$1 deadline=$((SECONDS + $2))
   while [ $SECONDS -lt $deadline ]; do
-    "$BIN/consumers/dfa-dump" >"$WORK/dump.tsv" 2>/dev/null || true
+    "$BIN/bin/dfa-dump" >"$WORK/dump.tsv" 2>/dev/null || true
     cmp -s "$WORK/dump.tsv" "$want" && return 0
     sleep 1
   done

@@ -62,7 +62,7 @@ scenario() { log "--- $*"; }
 # 1. a clean run, and the dead-letter topic holds exactly the invalid lines
 scenario "clean run"
 new_pipeline clean
-"$BIN/producers/dfa-loadgen" --count 4000 --seed 101 --kafka --truth "$WORK/truth.json" 2>/dev/null
+"$BIN/bin/dfa-loadgen" --count 4000 --seed 101 --kafka --truth "$WORK/truth.json" 2>/dev/null
 want_from_topic clean
 # max_keys 500: almost every batch is cut where its counters would pass the bound,
 # so the cut path (apply a prefix, keep the parsed rest) carries the whole run
@@ -75,7 +75,7 @@ check "clean: the dead-letter topic fills up" wait_topic_count dfa.events.dlq "$
 expect_eq "clean: dead-lettered = invalid lines, no more" "$(topic_count dfa.events.dlq)" "$invalid"
 # a keyspace far larger than one SCAN page: --stats must still find the consumer's key
 redis-cli -p "$REDIS_PORT" eval "for i = 1, 60000 do redis.call('SET', 'filler:' .. i, 'x') end return 0" 0 >/dev/null
-"$BIN/consumers/dfa-consumer" --stats >"$WORK/stats.txt"
+"$BIN/bin/dfa-consumer" --stats >"$WORK/stats.txt"
 redis-cli -p "$REDIS_PORT" eval "for i = 1, 60000 do redis.call('DEL', 'filler:' .. i) end return 0" 0 >/dev/null
 check "clean: --stats shows the live consumer's figures" grep -q "counted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["valid_adds"])' "$WORK/truth.json")" "$WORK/stats.txt"
 kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
@@ -87,7 +87,7 @@ check "clean: SIGTERM stops the consumer cleanly" grep -q "event=stopped" "$WORK
 # outlast six of them.
 scenario "kill -9 x6"
 new_pipeline kill
-"$BIN/producers/dfa-loadgen" --count 8000 --seed 202 --rate 100 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+"$BIN/bin/dfa-loadgen" --count 8000 --seed 202 --rate 100 --kafka --truth "$WORK/truth.json" 2>/dev/null &
 LOADGEN=$!
 for round in 1 2 3 4 5 6; do
   start_consumer "kill-$round" "${SMALL_BATCHES[@]}"
@@ -108,7 +108,7 @@ check "kill -9 x6: some incarnation replayed what was applied but not committed"
 # 3. Redis killed with kill -9 mid-stream and restarted on its AOF
 scenario "redis kill -9"
 new_pipeline redis
-"$BIN/producers/dfa-loadgen" --count 8000 --seed 303 --rate 1000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+"$BIN/bin/dfa-loadgen" --count 8000 --seed 303 --rate 1000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
 LOADGEN=$!
 start_consumer redis "${SMALL_BATCHES[@]}"
 wait_for_log "$WORK/redis.log" 'event=stats .* batches=[1-9]' 30
@@ -123,7 +123,7 @@ check "redis kill -9: the consumer rode out the outage" grep -q "event=outage_ov
 # 4. two consumers in one group, a rebalance in the middle
 scenario "rebalance"
 new_pipeline rebalance
-"$BIN/producers/dfa-loadgen" --count 8000 --seed 404 --rate 2000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+"$BIN/bin/dfa-loadgen" --count 8000 --seed 404 --rate 2000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
 LOADGEN=$!
 start_consumer rebalance-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
 wait_for_log "$WORK/rebalance-a.log" 'event=stats .* batches=[1-9]' 30
@@ -140,7 +140,7 @@ check "rebalance: Redis equals the oracle" wait_converged "$WORK/want.tsv" 90
 # 5. a consumer frozen past its session timeout, resumed after its partitions moved
 scenario "SIGSTOP past the session timeout"
 new_pipeline freeze
-"$BIN/producers/dfa-loadgen" --count 9000 --seed 505 --rate 800 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+"$BIN/bin/dfa-loadgen" --count 9000 --seed 505 --rate 800 --kafka --truth "$WORK/truth.json" 2>/dev/null &
 LOADGEN=$!
 start_consumer freeze-a "${SMALL_BATCHES[@]}"; A=$CONSUMER_PID
 start_consumer freeze-b "${SMALL_BATCHES[@]}"; B=$CONSUMER_PID
@@ -159,7 +159,7 @@ check "SIGSTOP: Redis equals the oracle (no stale deltas)" wait_converged "$WORK
 # 6. broker errors injected through the mock cluster
 scenario "broker errors"
 new_pipeline errors
-"$BIN/producers/dfa-loadgen" --count 6000 --seed 606 --rate 2000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
+"$BIN/bin/dfa-loadgen" --count 6000 --seed 606 --rate 2000 --kafka --truth "$WORK/truth.json" 2>/dev/null &
 LOADGEN=$!
 start_consumer errors "${SMALL_BATCHES[@]}"
 wait_for_log "$WORK/errors.log" 'event=stats .* batches=[1-9]' 30

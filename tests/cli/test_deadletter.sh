@@ -25,7 +25,7 @@ expect_eq "the corpus holds 30 or more bad inputs" "$(($(cat "$WORK/corpus_size"
 for f in "$WORK"/msgs/*; do kcat -P -b "$BOOTSTRAP" -t dfa.events -k same "$f" 2>/dev/null; done
 
 # what the two valid events add, and nothing more
-"$BIN/producers/dfa-check" --explain --json "$WORK/valid.ndjson" | python3 -c '
+"$BIN/bin/dfa-check" --explain --json "$WORK/valid.ndjson" | python3 -c '
 import json, sys
 from collections import defaultdict
 s = defaultdict(int)

@@ -36,7 +36,7 @@ done
 
 # secrets never on the command line
 set +e
-"$BIN/producers/dfa-check" --set redis.password=x </dev/null 2>"$WORK/secret.err"; rc=$?
+"$BIN/bin/dfa-check" --set redis.password=x </dev/null 2>"$WORK/secret.err"; rc=$?
 set -e
 expect_eq "a password given as a flag is refused" "$rc" 2
 check "with the reason" grep -q 'redis.password is a secret: give it in the config file or as DFA_REDIS_PASSWORD' "$WORK/secret.err"
@@ -45,7 +45,7 @@ check "with the reason" grep -q 'redis.password is a secret: give it in the conf
 start_broker
 start_redis
 pipeline_env
-"$BIN/producers/dfa-loadgen" --count 3000 --seed 9 --kafka --truth "$WORK/truth.json" 2>/dev/null
+"$BIN/bin/dfa-loadgen" --count 3000 --seed 9 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer live
 check "the live pipeline converged" wait_converged "$WORK/want.tsv" 60

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dfa-check: line numbers and reasons, exit status, --explain and --json.
 source "$(dirname "$0")/lib.sh"
-CHECK="$BIN/producers/dfa-check"
+CHECK="$BIN/bin/dfa-check"
 ok='{"event_id":"e1","type":"delegation.out.approved","occurred_at":"2024-05-10T07:00:00Z","province":"Kien Giang","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"provincial_leaders","members":5,"countries":["JP","KR"],"in_plan":true}}'
 bad_members=${ok/\"members\":5/\"members\":\"ba\"}
 bad_province=${ok/Kien Giang/Atlantis}

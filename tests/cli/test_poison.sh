@@ -40,7 +40,7 @@ PY
 want_of() { # want_of EVENT-FILE... > the counters those valid events make, as dfa-dump prints them
   local f
   for f in "$@"; do cat "$f"; echo; done >"$WORK/want.ndjson"
-  "$BIN/producers/dfa-check" --explain --json "$WORK/want.ndjson" | python3 -c '
+  "$BIN/bin/dfa-check" --explain --json "$WORK/want.ndjson" | python3 -c '
 import json, sys
 from collections import defaultdict
 s = defaultdict(int)

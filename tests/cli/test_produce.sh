@@ -5,8 +5,8 @@ start_broker
 K="--set kafka.bootstrap.servers=$BOOTSTRAP"
 
 # a stream with every kind of line, and what dfa-check says of each
-"$BIN/producers/dfa-loadgen" --count 3000 --seed 11 --invalid 2 --output "$WORK/events.ndjson" 2>/dev/null
-"$BIN/producers/dfa-check" --json --explain "$WORK/events.ndjson" >"$WORK/check.json" 2>/dev/null || true
+"$BIN/bin/dfa-loadgen" --count 3000 --seed 11 --invalid 2 --output "$WORK/events.ndjson" 2>/dev/null
+"$BIN/bin/dfa-check" --json --explain "$WORK/events.ndjson" >"$WORK/check.json" 2>/dev/null || true
 python3 - "$WORK" <<'PY'
 import json, sys
 w = sys.argv[1]
@@ -23,7 +23,7 @@ open(f"{w}/want_invalid.txt", "w").write("\n".join(invalid) + "\n")
 PY
 
 set +e
-"$BIN/producers/dfa-produce" $K "$WORK/events.ndjson" >"$WORK/produce.out" 2>"$WORK/produce.err"
+"$BIN/bin/dfa-produce" $K "$WORK/events.ndjson" >"$WORK/produce.out" 2>"$WORK/produce.err"
 rc=$?
 set -e
 expect_eq "exit 1 when some lines are invalid" "$rc" 1
@@ -41,12 +41,12 @@ expect_eq "each key in exactly one partition" "$(cut -d' ' -f1 "$WORK/key_partit
 
 # --dry-run sends nothing
 before=$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q 2>/dev/null | wc -l)
-"$BIN/producers/dfa-produce" $K --dry-run "$WORK/events.ndjson" >/dev/null 2>&1 || true
+"$BIN/bin/dfa-produce" $K --dry-run "$WORK/events.ndjson" >/dev/null 2>&1 || true
 expect_eq "--dry-run publishes nothing" "$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q 2>/dev/null | wc -l)" "$before"
 
 # the C API example: three delivered, one refused with its reason
 rc=0
-"$BIN/producers/send_events" $K >"$WORK/example.out" 2>&1 || rc=$?
+"$BIN/bin/send_events" $K >"$WORK/example.out" 2>&1 || rc=$?
 expect_eq "example program exits 0" "$rc" 0
 check "example's invalid event refused with the field" grep -q 'example-4 (#4): refused: data.members: expected integer 1..10000, got "ba"' "$WORK/example.out"
 expect_eq "example's events are on the topic" \
@@ -56,7 +56,7 @@ expect_eq "example's events are on the topic" \
 # broker unreachable: non-zero exit, the undelivered events named
 head -20 "$WORK/want.tsv" | cut -f2- >"$WORK/twenty.ndjson"
 set +e
-"$BIN/producers/dfa-produce" --set kafka.bootstrap.servers=127.0.0.1:$(free_port) --set kafka.message.timeout.ms=2000 \
+"$BIN/bin/dfa-produce" --set kafka.bootstrap.servers=127.0.0.1:$(free_port) --set kafka.message.timeout.ms=2000 \
   "$WORK/twenty.ndjson" >/dev/null 2>"$WORK/down.err"
 rc=$?
 set -e
@@ -66,12 +66,12 @@ check "a closing message says events were not delivered" grep -q '20 valid event
 
 # startup errors name the key
 set +e
-"$BIN/producers/dfa-produce" --set kafka.no.such.property=1 /dev/null 2>"$WORK/bad.err"; rc=$?
+"$BIN/bin/dfa-produce" --set kafka.no.such.property=1 /dev/null 2>"$WORK/bad.err"; rc=$?
 set -e
 expect_eq "unknown kafka property is a startup error" "$rc" 2
 check "and names it" grep -q 'kafka.no.such.property: No such configuration property' "$WORK/bad.err"
 
 # loadgen is reproducible
-"$BIN/producers/dfa-loadgen" --count 3000 --seed 11 --invalid 2 --output "$WORK/again.ndjson" 2>/dev/null
+"$BIN/bin/dfa-loadgen" --count 3000 --seed 11 --invalid 2 --output "$WORK/again.ndjson" 2>/dev/null
 check "same seed, same stream" cmp -s "$WORK/events.ndjson" "$WORK/again.ndjson"
 finish

@@ -5,12 +5,12 @@ source "$(dirname "$0")/lib.sh"
 start_broker
 start_redis
 pipeline_env
-"$BIN/producers/dfa-loadgen" --count 6000 --seed 77 --years 2024-2026 --kafka --truth "$WORK/truth.json" 2>/dev/null
+"$BIN/bin/dfa-loadgen" --count 6000 --seed 77 --years 2024-2026 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer query
 check "the pipeline converged" wait_converged "$WORK/want.tsv" 60
 
-q() { "$BIN/aggregator/dfa-query" --json "$@"; }
+q() { "$BIN/bin/dfa-query" --json "$@"; }
 q --period Y2025 >"$WORK/y2025.json"
 q --period H2024-1 --province "Kien Giang" >"$WORK/h2024-kg.json"
 q --period A2025-07 >"$WORK/a2025-07.json"

@@ -6,8 +6,8 @@ source "$(dirname "$0")/lib.sh"
 start_broker
 start_redis
 pipeline_env
-SNAP="$BIN/aggregator/dfa-snapshot"
-"$BIN/producers/dfa-produce" "$ROOT/tests/data/snapshot-events.ndjson" >/dev/null 2>&1
+SNAP="$BIN/bin/dfa-snapshot"
+"$BIN/bin/dfa-produce" "$ROOT/tests/data/snapshot-events.ndjson" >/dev/null 2>&1
 start_consumer snap
 check "all 21 events consumed" wait_for_log "$WORK/snap.log" 'event=stats .* messages=21 ' 30
 
@@ -53,7 +53,7 @@ expect_eq "versions are in Redis too" "$(redis-cli -p "$REDIS_PORT" hget dfa:sna
 
 # a late event about March 2025 restates what was snapshotted
 printf '%s\n' '{"event_id":"late-1","type":"delegation.out.approved","occurred_at":"2025-03-02T09:00:00+07:00","province":"01","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"departments","members":4,"countries":["JP"]}}' \
-  | "$BIN/producers/dfa-produce" >/dev/null 2>&1
+  | "$BIN/bin/dfa-produce" >/dev/null 2>&1
 wait_for_log "$WORK/snap.log" 'event=stats .* messages=22 ' 30
 "$SNAP" --nightly --date 2025-09-30 2>"$WORK/n3.log"
 check "the late event gave new versions" grep -q 'event=snapshot_written period=H2025-1 as_of=2025-06-30 version=2 ' "$WORK/n3.log"

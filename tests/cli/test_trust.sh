@@ -15,7 +15,7 @@ import sys
 line = ("{\"event_id\":\"ovf-%d\",\"type\":\"oda.allocated\",\"occurred_at\":\"2026-01-10T10:00:00+07:00\",\"province\":\"92\",\"reporter\":\"other\",\"schema_version\":1,\"data\":{\"donor_id\":\"donor-x\",\"sector\":\"health\",\"amount\":{\"amount\":1000000000000000,\"currency\":\"VND\"}}}\n")
 sys.stdout.write("".join(line % i for i in range(1, 9224)))' >>"$WORK/log.ndjson"
 grep -v '^#' "$HERE/overflow.ndjson" >>"$WORK/log.ndjson"
-"$BIN/producers/dfa-produce" --set producer.progress=0 "$WORK/log.ndjson" >/dev/null 2>"$WORK/produce.log" || true
+"$BIN/bin/dfa-produce" --set producer.progress=0 "$WORK/log.ndjson" >/dev/null 2>"$WORK/produce.log" || true
 start_consumer trust
 topic_events "$WORK/topic.ndjson"
 expect_eq "every valid line is on the topic" "$(wc -l <"$WORK/topic.ndjson")" \

@@ -58,7 +58,7 @@ check "and names the line" grep -q 'lie.ndjson:1: valid for dfa-check, not for t
 
 # today, with exact copies only, the oracle and dfa-loadgen's truth must agree row for row
 for seed in 1 2; do
-  "$BIN/producers/dfa-loadgen" --count 20000 --seed "$seed" --output "$WORK/lg.ndjson" --truth "$WORK/lg.json" 2>/dev/null
+  "$BIN/bin/dfa-loadgen" --count 20000 --seed "$seed" --output "$WORK/lg.ndjson" --truth "$WORK/lg.json" 2>/dev/null
   truth_tsv "$WORK/lg.json" >"$WORK/lg-truth.tsv"
   check "loadgen seed $seed: the oracle equals --truth" diff -q "$WORK/lg-truth.tsv" <(oracle_tsv "$WORK/lg.ndjson")
 done
