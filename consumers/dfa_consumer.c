@@ -1,11 +1,13 @@
 /* dfa-consumer: a daemon in a Kafka consumer group that aggregates events
  * into Redis counters exactly once (docs/exactly-once.md).
  *
- * Loop: poll a batch (consumer.batch_events or consumer.batch_ms), validate
- * each message, apply the batch through dfa_applier, dead-letter what was
- * rejected, then commit the offsets. While Redis runs one batch's transaction
- * the next batch is polled and validated; the first is settled (dead letters,
- * commit) before the second is sent. Once applied, a batch's outcomes are
+ * Loop: poll, hand each message to the batch (dfa_batch, which validates and
+ * stages it and owns it until it is committed), begin a batch when
+ * consumer.batch_events wait or consumer.batch_ms has passed, and once it is
+ * settled dead-letter what owes it (with the code and reason the batch gives)
+ * and commit the offsets. While Redis runs one batch's transaction the next
+ * messages are polled and handed over; the first is committed before the
+ * second is sent. Once applied, a batch's outcomes are
  * final: a dead-letter outage keeps it in memory until the dead letters still
  * owed are acknowledged, without applying it again. A failed step is retried;
  * nothing is committed before Redis and the dead-letter topic hold their part. */
@@ -21,6 +23,7 @@
 
 #include "dfa_clock.h"
 #include "dfa_applier.h"
+#include "dfa_batch.h"
 #include "dfa_config.h"
 #include "dfa_core.h"
 #include "dfa_deadletter.h"
@@ -47,48 +50,26 @@ typedef struct {
     dfa_core *core;
     dfa_redis *redis;
     dfa_applier *applier;
+    dfa_batch *batch; /* every message polled and not committed (their rd_kafka_message_t are its sources) */
     dfa_deadletter *dlq;
     rd_kafka_t *rk;
+    const char *topic;
     char client_id[128];
-    rd_kafka_message_t **pending; /* the batch, in poll order; owned until committed */
-    size_t n_pending, cap_pending;
-    dfa_batch_item *items;
-    size_t n_parsed;    /* pending[0..n_parsed) have their item (and event) already */
-    size_t in_flight;   /* pending[0..in_flight) are being applied (dfa_applier_begin) */
-    /* pending[0..n_applied) are applied, their outcomes final, and wait for
-     * their dead letters before the commit; the dead letters of the first
-     * n_handed of them are with dlq. Never both in flight and applied. */
-    size_t n_applied, n_handed;
+    size_t n_handed; /* of the batch's settled messages, those whose dead letters are with dlq */
     size_t batch_events;
     int batch_ms, stats_interval_s;
     consumer_stats stats, last_stats;
     double last_stats_at;
 } consumer;
 
-static bool append_pending(consumer *c, rd_kafka_message_t *m)
-{
-    if (c->n_pending == c->cap_pending) {
-        size_t cap = c->cap_pending ? c->cap_pending * 2 : 1024;
-        rd_kafka_message_t **np = realloc(c->pending, cap * sizeof *np);
-        if (!np)
-            return false;
-        c->pending = np;
-        dfa_batch_item *ni = realloc(c->items, cap * sizeof *ni);
-        if (!ni)
-            return false;
-        c->items = ni;
-        c->cap_pending = cap;
-    }
-    c->pending[c->n_pending++] = m;
-    return true;
-}
+static rd_kafka_message_t *settled_message(const consumer *c, size_t i) { return dfa_batch_source_at(c->batch, i); }
 
-/* Commits, per partition, the offset after the last of the first n pending. */
-static void commit_prefix(consumer *c, size_t n)
+/* Commits, per partition, the offset after the last settled message. */
+static void commit_settled(consumer *c)
 {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
-    for (size_t i = 0; i < n; i++) {
-        rd_kafka_message_t *m = c->pending[i];
+    for (size_t i = 0; i < dfa_batch_settled(c->batch); i++) {
+        rd_kafka_message_t *m = settled_message(c, i);
         rd_kafka_topic_partition_t *tp =
             rd_kafka_topic_partition_list_find(list, rd_kafka_topic_name(m->rkt), m->partition);
         if (!tp)
@@ -105,75 +86,33 @@ static void commit_prefix(consumer *c, size_t n)
     rd_kafka_topic_partition_list_destroy(list);
 }
 
-static void free_events(consumer *c, size_t n)
+static void destroy_message(void *ctx, void *source)
 {
-    for (size_t i = 0; i < n; i++) {
-        dfa_event_free(c->items[i].event);
-        c->items[i].event = NULL;
-    }
-}
-
-/* Drops the first n pending messages (applied and committed) with their
- * items; the rest keep theirs, so a cut batch is not parsed twice. */
-static void release_prefix(consumer *c, size_t n)
-{
-    free_events(c, n);
-    for (size_t i = 0; i < n; i++)
-        rd_kafka_message_destroy(c->pending[i]);
-    size_t rest = c->n_pending - n;
-    memmove(c->pending, c->pending + n, rest * sizeof *c->pending);
-    memmove(c->items, c->items + n, rest * sizeof *c->items);
-    c->n_pending -= n;
-    c->n_parsed -= n;
-}
-
-/* Validates the pending messages not validated yet into c->items, and
- * stages those after the batch in flight or applied (their deltas merge now,
- * while Redis runs that batch). */
-static void parse_pending(consumer *c)
-{
-    for (size_t i = c->n_parsed; i < c->n_pending; i++) {
-        rd_kafka_message_t *m = c->pending[i];
-        dfa_batch_item *it = &c->items[i];
-        dfa_error e = {0};
-        rd_kafka_timestamp_type_t tstype;
-        *it = (dfa_batch_item){.partition = m->partition, .offset = m->offset,
-                               .timestamp_ms = rd_kafka_message_timestamp(m, &tstype)};
-        if (dfa_event_parse(c->core, m->payload ? m->payload : "", m->len, &it->event, &e) != DFA_OK) {
-            it->event = NULL;
-            it->outcome = DFA_OUTCOME_DEAD_LETTER;
-            it->code = dfa_status_name(e.code);
-            snprintf(it->reason, sizeof it->reason, "%s", e.msg);
-        }
-    }
-    c->n_parsed = c->n_pending;
-    dfa_error e = {0};
-    size_t next = c->n_applied + c->in_flight; /* one of the two is 0 */
-    if (dfa_applier_stage(c->applier, c->items + next, c->n_pending - next, &e) != DFA_OK)
-        dfa_log(DFA_LOG_WARN, "stage_failed", "error=\"%s\"", e.msg); /* begin stages again */
+    (void)ctx;
+    rd_kafka_message_destroy(source);
 }
 
 static void report_stats(consumer *c, bool force);
 
-/* Hands dlq the dead letters the applied prefix owes and has not handed
+/* Hands dlq the dead letters the settled messages owe and have not handed
  * yet: each once, whatever happens next. */
 static dfa_status hand_dead_letters(consumer *c, dfa_error *err)
 {
-    for (; c->n_handed < c->n_applied; c->n_handed++) {
-        dfa_batch_item *it = &c->items[c->n_handed];
-        if (it->code && dfa_deadletter_send(c->dlq, c->pending[c->n_handed], it->code, it->reason, err) != DFA_OK)
+    for (; c->n_handed < dfa_batch_settled(c->batch); c->n_handed++) {
+        const dfa_batch_item *it = dfa_batch_item_at(c->batch, c->n_handed);
+        if (it->code && dfa_deadletter_send(c->dlq, settled_message(c, c->n_handed), it->code, it->reason, err) != DFA_OK)
             return DFA_ERR_NOMEM;
     }
     return DFA_OK;
 }
 
-/* Settles the applied prefix: its dead letters acknowledged (only those not
- * yet are sent again; a record the topic cannot take goes smaller), then the
- * commit. On failure, the dead-letter topic being down, it stays applied for
- * the next call. */
-static dfa_status settle_applied(consumer *c, dfa_error *err)
+/* Settles the settled messages: their dead letters acknowledged (only those
+ * not yet are sent again; a record the topic cannot take goes smaller), then
+ * the commit. On failure, the dead-letter topic being down, they stay for the
+ * next call. */
+static dfa_status commit_settled_batch(consumer *c, dfa_error *err)
 {
-    if (!c->n_applied)
+    if (!dfa_batch_settled(c->batch))
         return DFA_OK;
     dfa_status st = hand_dead_letters(c, err);
     if (st == DFA_OK)
@@ -182,65 +121,55 @@ static dfa_status settle_applied(consumer *c, dfa_error *err)
         c->stats.deadletter_failures++;
         return st;
     }
-    commit_prefix(c, c->n_applied);
-    release_prefix(c, c->n_applied);
-    c->n_applied = c->n_handed = 0;
+    commit_settled(c);
+    dfa_batch_release(c->batch, destroy_message, NULL);
+    c->n_handed = 0;
     report_stats(c, false); /* the connection is free until the next begin */
     return DFA_OK;
 }
 
-/* The first done items have their final outcomes: counted now, once. */
-static void mark_applied(consumer *c, size_t done)
+/* The settled messages have their final outcomes: counted now, once. */
+static void count_settled(consumer *c)
 {
-    c->n_applied = done;
+    size_t done = dfa_batch_settled(c->batch);
     c->n_handed = 0;
     for (size_t i = 0; i < done; i++)
-        c->stats.outcomes[c->items[i].outcome]++;
+        c->stats.outcomes[dfa_batch_item_at(c->batch, i)->outcome]++;
     c->stats.messages += done;
     c->stats.batches++;
     dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
             (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
 }
 
-/* Waits for the batch in flight, then settles it (dead letters, commit).
- * When Redis failed nothing is in flight: the batch is begun again (what
- * Redis already holds is recognised by the offset markers). */
+/* Waits for the batch in flight, then dead-letters and commits it. When
+ * Redis failed nothing is in flight: the batch is begun again. */
 static dfa_status finish_in_flight(consumer *c, dfa_error *err)
 {
-    if (!c->in_flight)
+    if (!dfa_batch_in_flight(c->batch))
         return DFA_OK;
-    size_t done = 0;
-    dfa_status st = dfa_applier_finish(c->applier, c->items, &done, err);
-    bool whole = st == DFA_OK && done == c->in_flight;
-    c->in_flight = 0;
-    if (!whole)
-        dfa_applier_unstage(c->applier); /* the next batch starts elsewhere than was staged */
-    if (st != DFA_OK) {
-        c->stats.redis_failures++; /* the batch stays parsed for the retry */
-        return st;
+    if (dfa_batch_finish(c->batch, err) != DFA_OK) {
+        c->stats.redis_failures++;
+        return err ? err->code : DFA_ERR_IO;
     }
-    mark_applied(c, done);
-    return settle_applied(c, err);
+    count_settled(c);
+    return commit_settled_batch(c, err);
 }
 
-/* Applies the pending batch (in prefixes when it is large), dead-letters,
- * commits. With wait false the last prefix is left in flight, so the caller
- * polls and parses the next batch while Redis runs its transaction. On
- * failure the unapplied part stays pending, and an applied prefix stays
- * applied. */
+/* Applies what waits (in several batches when it is large), dead-letters,
+ * commits. With wait false the last batch is left in flight, so the caller
+ * polls and hands over the next messages while Redis runs its transaction.
+ * On failure what is not applied waits, and what is settled stays settled. */
 static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
 {
-    dfa_status st = settle_applied(c, err); /* nothing is begun before the last batch is committed */
+    dfa_status st = commit_settled_batch(c, err); /* nothing is begun before the last batch is committed */
     if (st == DFA_OK)
         st = finish_in_flight(c, err);
-    while (st == DFA_OK && c->n_pending > c->in_flight) {
-        parse_pending(c);
-        st = dfa_applier_begin(c->applier, rd_kafka_topic_name(c->pending[0]->rkt), c->items, c->n_pending, err);
+    while (st == DFA_OK && dfa_batch_waiting(c->batch) > 0) {
+        st = dfa_batch_begin(c->batch, c->topic, err);
         if (st != DFA_OK) {
             c->stats.redis_failures++;
             break;
         }
-        c->in_flight = dfa_applier_taken(c->applier);
         if (!wait)
             break;
         st = finish_in_flight(c, err);
@@ -248,32 +177,33 @@ static dfa_status flush_pending(consumer *c, bool wait, dfa_error *err)
     return st;
 }
 
+/* Drops a message of a revoked partition (uncommitted: its new owner reads it again). */
+static bool drop_if_revoked(void *ctx, void *source)
+{
+    rd_kafka_message_t *m = source;
+    if (!rd_kafka_topic_partition_list_find(ctx, rd_kafka_topic_name(m->rkt), m->partition))
+        return false;
+    rd_kafka_message_destroy(m);
+    return true;
+}
+
+static bool drop_any(void *ctx, void *source)
+{
+    (void)ctx;
+    rd_kafka_message_destroy(source);
+    return true;
+}
+
 /* After a revocation we could not flush: forget the revoked partitions'
- * messages (uncommitted, so their new owner reads them again). The dead
- * letters of those already applied stay with dlq, which keeps sending them:
- * their new owner sees them replayed and would not send them. */
+ * messages. The dead letters of those already settled stay with dlq, which
+ * keeps sending them: their new owner sees them replayed and would not. */
 static void drop_revoked(consumer *c, const rd_kafka_topic_partition_list_t *parts)
 {
     dfa_error err = {0};
     if (hand_dead_letters(c, &err) != DFA_OK)
         dfa_log(DFA_LOG_ERROR, "dead_letters_dropped", "error=\"%s\"", err.msg);
-    dfa_applier_unstage(c->applier);
-    free_events(c, c->n_parsed); /* rare: the unapplied survivors are simply parsed again */
-    size_t kept = 0, applied = 0, handed = 0;
-    for (size_t i = 0; i < c->n_pending; i++) {
-        rd_kafka_message_t *m = c->pending[i];
-        if (rd_kafka_topic_partition_list_find(parts, rd_kafka_topic_name(m->rkt), m->partition)) {
-            rd_kafka_message_destroy(m);
-            continue;
-        }
-        applied += i < c->n_applied;
-        handed += i < c->n_handed;
-        c->items[kept] = c->items[i]; /* an applied item keeps its outcome */
-        c->pending[kept++] = m;
-    }
-    c->n_pending = kept;
-    c->n_applied = c->n_parsed = applied;
-    c->n_handed = handed;
+    dfa_batch_forget(c->batch, drop_if_revoked, (void *)parts);
+    c->n_handed = dfa_batch_settled(c->batch); /* every one left was handed just now */
 }
 
 static void log_partitions(const char *event, const rd_kafka_topic_partition_list_t *parts)
@@ -405,8 +335,11 @@ static void take_message(consumer *c, rd_kafka_message_t *m)
         rd_kafka_message_destroy(m);
         return;
     }
-    if (!append_pending(c, m)) {
-        dfa_log(DFA_LOG_ERROR, "out_of_memory", "pending=%zu", c->n_pending);
+    rd_kafka_timestamp_type_t tstype;
+    dfa_message msg = {m->partition, m->offset, rd_kafka_message_timestamp(m, &tstype), m->payload, m->len, m};
+    dfa_error err = {0};
+    if (dfa_batch_take(c->batch, &msg, &err) != DFA_OK) {
+        dfa_log(DFA_LOG_ERROR, "out_of_memory", "held=%zu error=\"%s\"", dfa_batch_held(c->batch), err.msg);
         rd_kafka_message_destroy(m); /* not committed: it will be read again */
     }
 }
@@ -415,7 +348,7 @@ static void take_message(consumer *c, rd_kafka_message_t *m)
  * membership alive by polling, and retry until the batch goes through. */
 static void ride_out_outage(consumer *c, const dfa_error *first)
 {
-    dfa_log(DFA_LOG_WARN, "outage", "error=\"%s\" pending=%zu", first->msg, c->n_pending);
+    dfa_log(DFA_LOG_WARN, "outage", "error=\"%s\" pending=%zu", first->msg, dfa_batch_held(c->batch));
     set_paused(c, true);
     int attempts = 0;
     while (!stop_requested) {
@@ -435,15 +368,14 @@ static void run(consumer *c)
 {
     double batch_started = 0;
     while (!stop_requested) {
-        size_t waiting = c->n_pending - c->n_applied - c->in_flight; /* not yet sent to Redis */
+        size_t waiting = dfa_batch_waiting(c->batch); /* not yet sent to Redis */
         int wait_ms = 100;
         if (waiting) {
             double left = c->batch_ms / 1000.0 - (dfa_clock_seconds() - batch_started);
             wait_ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
         }
-        take_message(c, rd_kafka_consumer_poll(c->rk, wait_ms));
-        parse_pending(c); /* now, while Redis runs the batch in flight */
-        size_t now_waiting = c->n_pending - c->n_applied - c->in_flight;
+        take_message(c, rd_kafka_consumer_poll(c->rk, wait_ms)); /* validated and staged now, while Redis works */
+        size_t now_waiting = dfa_batch_waiting(c->batch);
         if (waiting == 0 && now_waiting > 0)
             batch_started = dfa_clock_seconds();
         bool full = now_waiting >= c->batch_events;
@@ -452,20 +384,20 @@ static void run(consumer *c)
         dfa_status st = DFA_OK;
         if (full || due)
             st = flush_pending(c, false, &err);
-        else if (now_waiting == 0 && c->in_flight)
+        else if (now_waiting == 0 && dfa_batch_in_flight(c->batch))
             st = finish_in_flight(c, &err); /* idle: commit without waiting for more */
         if (st != DFA_OK)
             ride_out_outage(c, &err);
-        if (!c->in_flight)
+        if (!dfa_batch_in_flight(c->batch))
             report_stats(c, false);
     }
     /* SIGTERM: finish the batch in hand, within a bound */
     double deadline = dfa_clock_seconds() + 20;
     dfa_error err = {0};
-    while (c->n_pending && dfa_clock_seconds() < deadline && flush_pending(c, true, &err) != DFA_OK)
+    while (dfa_batch_held(c->batch) && dfa_clock_seconds() < deadline && flush_pending(c, true, &err) != DFA_OK)
         usleep(200000);
-    if (c->n_pending)
-        dfa_log(DFA_LOG_WARN, "shutdown_unflushed", "pending=%zu error=\"%s\"", c->n_pending, err.msg);
+    if (dfa_batch_held(c->batch))
+        dfa_log(DFA_LOG_WARN, "shutdown_unflushed", "pending=%zu error=\"%s\"", dfa_batch_held(c->batch), err.msg);
     report_stats(c, true);
 }
 
@@ -570,7 +502,8 @@ int main(int argc, char **argv)
         dfa_config_free(cfg);
         return rc;
     }
-    consumer c = {.batch_events = (size_t)dfa_config_int(cfg, "consumer.batch_events"),
+    consumer c = {.topic = dfa_config_str(cfg, "topic.events"),
+                  .batch_events = (size_t)dfa_config_int(cfg, "consumer.batch_events"),
                   .batch_ms = (int)dfa_config_int(cfg, "consumer.batch_ms"),
                   .stats_interval_s = (int)dfa_config_int(cfg, "consumer.stats_interval_s"),
                   .last_stats_at = dfa_clock_seconds()};
@@ -579,7 +512,8 @@ int main(int argc, char **argv)
         dfa_redis_new(cfg, &c.redis, &err) != DFA_OK || dfa_redis_connect(c.redis, &err) != DFA_OK ||
         dfa_applier_new(c.redis, c.core, (size_t)dfa_config_int(cfg, "consumer.max_keys"),
                         (int)dfa_config_int(cfg, "consumer.horizon_years"), &c.applier, &err) != DFA_OK ||
-        dfa_deadletter_new(cfg, &c.dlq, &err) != DFA_OK || open_kafka(&c, cfg, &err) != DFA_OK) {
+        dfa_batch_new(c.applier, c.core, &c.batch, &err) != DFA_OK || dfa_deadletter_new(cfg, &c.dlq, &err) != DFA_OK ||
+        open_kafka(&c, cfg, &err) != DFA_OK) {
         fprintf(stderr, "dfa-consumer: %s\n", err.msg);
         rc = 2;
     } else {
@@ -591,13 +525,11 @@ int main(int argc, char **argv)
         rd_kafka_consumer_close(c.rk);
         dfa_log(DFA_LOG_INFO, "stopped", "messages=%llu", (unsigned long long)c.stats.messages);
     }
+    if (c.batch)
+        dfa_batch_forget(c.batch, drop_any, NULL); /* uncommitted: read again by the next consumer */
     if (c.rk)
         rd_kafka_destroy(c.rk);
-    free_events(&c, c.n_parsed);
-    for (size_t i = 0; i < c.n_pending; i++)
-        rd_kafka_message_destroy(c.pending[i]);
-    free(c.pending);
-    free(c.items);
+    dfa_batch_free(c.batch);
     dfa_deadletter_free(c.dlq);
     dfa_applier_free(c.applier);
     dfa_redis_free(c.redis);
