@@ -6,4 +6,5 @@ source "$(dirname "$0")/lib.sh"
 start_redis
 check "applier against a real Redis" env DFA_REDIS_PORT="$REDIS_PORT" "$BIN/tests/test_applier"
 check "RESP writer and reply tally against a real Redis" env DFA_REDIS_PORT="$REDIS_PORT" "$BIN/tests/test_resp"
+check "the batch against a real Redis" env DFA_REDIS_PORT="$REDIS_PORT" "$BIN/tests/test_batch"
 finish
