@@ -407,10 +407,16 @@ static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
     gethostname(host, sizeof host - 1);
     snprintf(c->client_id, sizeof c->client_id, "dfa-consumer-%s-%d", host, (int)getpid());
     const char *group = dfa_config_str(cfg, "consumer.group");
+    /* Eager "range", not "cooperative-sticky" (BENCHMARKS.md, "Rebalance disruption"): with the
+     * cooperative protocol the commit after a batch is in flight across this member's JoinGroup and
+     * comes back ILLEGAL_GENERATION; librdkafka before 2.10 (its issue #4059) then drops the generation,
+     * fails the SyncGroup and revokes the whole assignment as lost, and the group needs another round.
+     * Eager revokes before it joins, so nothing is committed across the join. Exactly-once does not
+     * depend on the protocol (docs/exactly-once.md). */
     const char *const defaults[][2] = {{"group.id", group},
                                        {"client.id", c->client_id},
                                        {"auto.offset.reset", "earliest"},
-                                       {"partition.assignment.strategy", "cooperative-sticky"},
+                                       {"partition.assignment.strategy", "range"},
                                        {"enable.partition.eof", "false"}};
     rd_kafka_conf_t *conf;
     dfa_status st = dfa_kafka_conf(cfg, defaults, 5, &conf, err);
