@@ -219,14 +219,19 @@ static dfa_status put_delta(void *ctx, const dfa_delta *d, dfa_error *err)
     return dfa_accum_put(a->acc, d->key, d->field, a->sign * d->amount, err);
 }
 
-dfa_status dfa_delta_accumulate(dfa_accum *acc, const dfa_event *ev, int sign, dfa_error *err)
+dfa_status dfa_delta_group(dfa_accum *acc, const dfa_event *ev, dfa_delta_fn fn, void *ctx, dfa_error *err)
 {
-    accumulation a = {acc, sign};
     dfa_accum_begin(acc);
-    dfa_status st = dfa_event_deltas(ev, put_delta, &a, err);
+    dfa_status st = dfa_event_deltas(ev, fn, ctx, err);
     if (st == DFA_OK)
         dfa_accum_commit(acc);
     else
         dfa_accum_rollback(acc);
     return st;
+}
+
+dfa_status dfa_delta_accumulate(dfa_accum *acc, const dfa_event *ev, int sign, dfa_error *err)
+{
+    accumulation a = {acc, sign};
+    return dfa_delta_group(acc, ev, put_delta, &a, err);
 }

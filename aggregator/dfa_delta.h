@@ -41,6 +41,11 @@ typedef dfa_status (*dfa_delta_fn)(void *ctx, const dfa_delta *d, dfa_error *err
 /* Calls fn for every delta of ev, in a fixed order. */
 dfa_status dfa_event_deltas(const dfa_event *ev, dfa_delta_fn fn, void *ctx, dfa_error *err);
 
+/* Calls fn for every delta of ev inside one group of acc (dfa_accum_begin):
+ * committed when every call succeeded, rolled back at the first failure, so
+ * fn's additions to acc go in whole or not at all. */
+dfa_status dfa_delta_group(dfa_accum *acc, const dfa_event *ev, dfa_delta_fn fn, void *ctx, dfa_error *err);
+
 /* Adds sign (1 or -1) times every delta of ev to acc, all or none: on
  * DFA_ERR_LIMIT (acc full, or a sum would overflow) acc is unchanged, so the
  * caller can flush it and add the event again. -1 takes back an event added

@@ -36,18 +36,21 @@ static size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
     return len;
 }
 
-bool dfa_text_is_utf8(const char *s, size_t len)
+/* Whether s is valid UTF-8 holding no code point that refuse() refuses. */
+static bool every_code_point(const char *s, size_t len, bool (*refuse)(uint32_t cp))
 {
     const unsigned char *p = (const unsigned char *)s;
     uint32_t cp;
     while (len > 0) {
         size_t n = utf8_decode(p, len, &cp);
-        if (n == 0)
+        if (n == 0 || (refuse && refuse(cp)))
             return false;
         p += n, len -= n;
     }
     return true;
 }
+
+bool dfa_text_is_utf8(const char *s, size_t len) { return every_code_point(s, len, NULL); }
 
 /* The escape of one code point that must not reach a message as it is, or
  * NULL: quotes and backslashes could end or fake the quoted text around it,
@@ -117,15 +120,7 @@ const char *dfa_text_escape(const char *s, size_t len, char *out, size_t cap)
 
 bool dfa_text_is_plain(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    uint32_t cp;
-    while (len > 0) {
-        size_t n = utf8_decode(p, len, &cp);
-        if (n == 0 || needs_unicode_escape(cp)) /* every control character, \n too */
-            return false;
-        p += n, len -= n;
-    }
-    return true;
+    return every_code_point(s, len, needs_unicode_escape); /* every control character, \n too */
 }
 
 size_t dfa_text_utf8_prefix(const char *s, size_t len)

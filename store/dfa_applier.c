@@ -870,13 +870,7 @@ static dfa_status stage_delta(void *ctx, const dfa_delta *d, dfa_error *err)
 static dfa_status stage_event(const dfa_applier *a, dfa_accum *acc, const dfa_event *ev, dfa_error *err)
 {
     stager s = {a, acc};
-    dfa_accum_begin(acc);
-    dfa_status st = dfa_event_deltas(ev, stage_delta, &s, err);
-    if (st == DFA_OK)
-        dfa_accum_commit(acc);
-    else
-        dfa_accum_rollback(acc);
-    return st;
+    return dfa_delta_group(acc, ev, stage_delta, &s, err);
 }
 
 /* Adds the deltas of items[from..n) to acc as if each will count, and
