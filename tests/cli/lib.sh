@@ -19,20 +19,25 @@ trap cleanup EXIT
 
 log() { printf '%s\n' "$*" >&2; }
 
-check() { # check NAME CONDITION-COMMAND...
+pass() { PASSES=$((PASSES + 1)); log "ok: $1"; }
+fail() { FAILS=$((FAILS + 1)); log "FAIL: $1"; }
+
+check() { # check NAME CONDITION-COMMAND...: passes when the command succeeds
+  # (a long condition: a function, or `check NAME python3 - ARGS <<'PY'` with asserts)
   local name=$1; shift
-  if "$@"; then PASSES=$((PASSES + 1)); log "ok: $name"; else FAILS=$((FAILS + 1)); log "FAIL: $name"; fi
+  if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
 expect_eq() { # expect_eq NAME GOT WANT
-  if [ "$2" = "$3" ]; then PASSES=$((PASSES + 1)); log "ok: $1"
-  else FAILS=$((FAILS + 1)); log "FAIL: $1: got [$2] want [$3]"; fi
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got [$2] want [$3]"; fi
 }
 
-expect_exit() { # expect_exit NAME WANT CMD...: CMD exits WANT (its output in $WORK/exit.out and exit.err)
+expect_exit() { # expect_exit NAME WANT CMD...: CMD exits with status WANT; what it wrote stays in
+  # $WORK/exit.out and $WORK/exit.err for the checks that follow
   local name=$1 want=$2 rc=0; shift 2
   "$@" >"$WORK/exit.out" 2>"$WORK/exit.err" || rc=$?
-  expect_eq "$name: exit code" "$rc" "$want"
+  if [ "$rc" = "$want" ]; then pass "$name"
+  else fail "$name: exit status $rc, want $want"; head -5 "$WORK/exit.err" >&2; fi
 }
 
 finish() {

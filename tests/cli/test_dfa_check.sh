@@ -7,14 +7,11 @@ bad_members=${ok/\"members\":5/\"members\":\"ba\"}
 bad_province=${ok/Kien Giang/Atlantis}
 printf '%s\n\n%s\n%s\n%s\n' "$ok" "$bad_members" "$ok" "$bad_province" >"$WORK/mixed.ndjson"
 
-set +e
-"$CHECK" "$WORK/mixed.ndjson" >"$WORK/out.txt" 2>"$WORK/err.txt"; rc=$?
-set -e
-expect_eq "exit 1 with invalid lines" "$rc" 1
-expect_eq "each invalid line with number and reason" "$(cat "$WORK/out.txt")" \
+expect_exit "exit 1 with invalid lines" 1 "$CHECK" "$WORK/mixed.ndjson"
+expect_eq "each invalid line with number and reason" "$(cat "$WORK/exit.out")" \
 "$WORK/mixed.ndjson:3: invalid (schema): data.members: expected integer 1..10000, got \"ba\"
 $WORK/mixed.ndjson:5: invalid (province): province: unknown province \"Atlantis\""
-expect_eq "summary on stderr (blank lines skipped)" "$(cat "$WORK/err.txt")" "dfa-check: 4 events: 2 valid, 2 invalid"
+expect_eq "summary on stderr (blank lines skipped)" "$(cat "$WORK/exit.err")" "dfa-check: 4 events: 2 valid, 2 invalid"
 
 printf '%s\n' "$ok" | "$CHECK" >"$WORK/out.txt" 2>/dev/null
 check "stdin, all valid: exit 0 and nothing to report" test ! -s "$WORK/out.txt"
@@ -93,11 +90,7 @@ assert m[6] == "a" * 39 + "...: unknown envelope field", m[6]
 assert m[7] == "a" * 38 + "...: unknown envelope field", m[7]
 assert m[8] == 'type: unknown event type "\\u009b31m\\u2028"', m[8]
 PY
-set +e
-"$CHECK" /nonexistent.ndjson 2>"$WORK/err.txt"; rc=$?
-expect_eq "missing file: exit 2" "$rc" 2
-"$CHECK" --set catalog=/nonexistent.json </dev/null 2>"$WORK/err.txt"; rc=$?
-set -e
-expect_eq "bad catalog path: exit 2" "$rc" 2
-check "and names the file" grep -q "/nonexistent.json: line -1 column -1: unable to open" "$WORK/err.txt"
+expect_exit "missing file: exit 2" 2 "$CHECK" /nonexistent.ndjson
+expect_exit "bad catalog path: exit 2" 2 "$CHECK" --set catalog=/nonexistent.json </dev/null
+check "and names the file" grep -q "/nonexistent.json: line -1 column -1: unable to open" "$WORK/exit.err"
 finish
