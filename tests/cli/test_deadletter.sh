@@ -38,7 +38,7 @@ start_consumer dlq
 check "counters hold exactly the two valid events" wait_converged "$WORK/want.tsv" 60
 check "every bad input reached the dead-letter topic" wait_topic_count dfa.events.dlq "$(cat "$WORK/corpus_size")" 30
 kcat -b "$BOOTSTRAP" -C -t dfa.events.dlq -e -q -J 2>/dev/null >"$WORK/dlq.json"
-python3 - "$WORK" "$ROOT/tests/data" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: every dead letter as expected" || { FAILS=$((FAILS + 1)); log "FAIL: dead letters"; }
+check "every dead letter as expected" python3 - "$WORK" "$ROOT/tests/data" <<'PY'
 import json, sys, base64
 sys.path.insert(0, sys.argv[2])
 from bad_inputs import CORPUS

@@ -17,7 +17,7 @@ printf '%s\n' "$ok" | "$CHECK" >"$WORK/out.txt" 2>/dev/null
 check "stdin, all valid: exit 0 and nothing to report" test ! -s "$WORK/out.txt"
 
 printf '%s\n' "$ok" | "$CHECK" --explain --json >"$WORK/explain.json" 2>/dev/null
-python3 - "$WORK/explain.json" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: --explain --json" || { FAILS=$((FAILS + 1)); log "FAIL: --explain --json"; }
+check "--explain --json" python3 - "$WORK/explain.json" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read())
 assert r["valid"] and r["line"] == 1
@@ -72,7 +72,7 @@ lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
 sys.exit(any(not l.startswith(b"%s:%d: invalid (" % (sys.argv[2].encode(), i + 1)) or any(c < 0x20 for c in l)
              for i, l in enumerate(lines)))' "$WORK/out.txt" "$WORK/hostile.ndjson"
 "$CHECK" --json "$WORK/hostile.ndjson" >"$WORK/out.json" 2>/dev/null || true
-python3 - "$WORK/out.json" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: --json: valid JSON with an error for every hostile line" || { FAILS=$((FAILS + 1)); log "FAIL: --json: valid JSON with an error for every hostile line"; }
+check "--json: valid JSON with an error for every hostile line" python3 - "$WORK/out.json" <<'PY'
 import json, sys
 raw = open(sys.argv[1], "rb").read()
 rows = [json.loads(l) for l in raw.decode("utf-8").split("\n")[:-1]]

@@ -68,7 +68,7 @@ while pos < len(data):
 
 check_dlq() { # check_dlq NAME EXPECTED.json: the dead-letter topic holds exactly these records, once each
   dlq_records "$WORK/dlq.json"
-  if python3 - "$WORK/dlq.json" "$2" "$CUT" <<'PY'; then PASSES=$((PASSES + 1)); log "ok: $1"; else FAILS=$((FAILS + 1)); log "FAIL: $1"; fi
+  check "$1" python3 - "$WORK/dlq.json" "$2" "$CUT" <<'PY'
 import hashlib, json, sys
 records = [json.loads(l) for l in open(sys.argv[1])]
 want = json.load(open(sys.argv[2]))  # [{"offset", "key file", "value file", "error", "form"}]
