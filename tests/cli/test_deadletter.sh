@@ -2,9 +2,7 @@
 # Bad inputs go to the dead-letter topic with their original bytes, source
 # and exact reason; they block nothing and touch no counter.
 source "$(dirname "$0")/lib.sh"
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 
 # publish: the original, every bad input, then a sentinel, one message each
 python3 - "$WORK" "$ROOT/tests/data" <<'PY'
@@ -25,14 +23,7 @@ expect_eq "the corpus holds 30 or more bad inputs" "$(($(cat "$WORK/corpus_size"
 for f in "$WORK"/msgs/*; do kcat -P -b "$BOOTSTRAP" -t dfa.events -k same "$f" 2>/dev/null; done
 
 # what the two valid events add, and nothing more
-"$BIN/bin/dfa-check" --explain --json "$WORK/valid.ndjson" | python3 -c '
-import json, sys
-from collections import defaultdict
-s = defaultdict(int)
-for line in sys.stdin:
-    for d in json.loads(line)["deltas"]:
-        s[(d["key"], d["field"])] += d["amount"]
-print("\n".join(sorted(f"{k}\t{f}\t{v}" for (k, f), v in s.items() if v)))' >"$WORK/want.tsv"
+deltas_tsv "$WORK/valid.ndjson" >"$WORK/want.tsv"
 
 start_consumer dlq
 check "counters hold exactly the two valid events" wait_converged "$WORK/want.tsv" 60

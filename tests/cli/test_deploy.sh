@@ -39,9 +39,7 @@ expect_exit "a password given as a flag is refused" 2 "$BIN/bin/dfa-check" --set
 check "with the reason" grep -q 'redis.password is a secret: give it in the config file or as DFA_REDIS_PASSWORD' "$WORK/exit.err"
 
 # dfa-rebuild: replay into a fresh Redis and compare
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 "$BIN/bin/dfa-loadgen" --count 3000 --seed 9 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer live

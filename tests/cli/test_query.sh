@@ -2,9 +2,7 @@
 # dfa-query against national and provincial totals computed independently
 # from the loadgen ground truth (Python sums of the stored buckets).
 source "$(dirname "$0")/lib.sh"
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 "$BIN/bin/dfa-loadgen" --count 6000 --seed 77 --years 2024-2026 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer query
