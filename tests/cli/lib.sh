@@ -19,20 +19,25 @@ trap cleanup EXIT
 
 log() { printf '%s\n' "$*" >&2; }
 
-check() { # check NAME CONDITION-COMMAND...
+pass() { PASSES=$((PASSES + 1)); log "ok: $1"; }
+fail() { FAILS=$((FAILS + 1)); log "FAIL: $1"; }
+
+check() { # check NAME CONDITION-COMMAND...: passes when the command succeeds
+  # (a long condition: a function, or `check NAME python3 - ARGS <<'PY'` with asserts)
   local name=$1; shift
-  if "$@"; then PASSES=$((PASSES + 1)); log "ok: $name"; else FAILS=$((FAILS + 1)); log "FAIL: $name"; fi
+  if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
 expect_eq() { # expect_eq NAME GOT WANT
-  if [ "$2" = "$3" ]; then PASSES=$((PASSES + 1)); log "ok: $1"
-  else FAILS=$((FAILS + 1)); log "FAIL: $1: got [$2] want [$3]"; fi
+  if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got [$2] want [$3]"; fi
 }
 
-expect_exit() { # expect_exit NAME WANT CMD...: CMD exits WANT (its output in $WORK/exit.out and exit.err)
+expect_exit() { # expect_exit NAME WANT CMD...: CMD exits with status WANT; what it wrote stays in
+  # $WORK/exit.out and $WORK/exit.err for the checks that follow
   local name=$1 want=$2 rc=0; shift 2
   "$@" >"$WORK/exit.out" 2>"$WORK/exit.err" || rc=$?
-  expect_eq "$name: exit code" "$rc" "$want"
+  if [ "$rc" = "$want" ]; then pass "$name"
+  else fail "$name: exit status $rc, want $want"; head -5 "$WORK/exit.err" >&2; fi
 }
 
 finish() {
@@ -147,4 +152,78 @@ wait_topic_count() { # wait_topic_count TOPIC N SECONDS: dead letters follow the
     sleep 0.5
   done
   log "topic $1 has $(topic_count "$1") messages, expected $2"; return 1
+}
+
+deltas_tsv() { # deltas_tsv LOG.ndjson > what its valid events add (dfa-check --explain), like dfa-dump's
+  "$BIN/bin/dfa-check" --explain --json "$1" | python3 -c '
+import json, sys
+from collections import defaultdict
+s = defaultdict(int)
+for line in sys.stdin:
+    for d in json.loads(line)["deltas"]:
+        s[(d["key"], d["field"])] += d["amount"]
+print("\n".join(sorted(f"{k}\t{f}\t{v}" for (k, f), v in s.items() if v)))'
+}
+
+# --- scenarios: a fresh pipeline, a stream of events, something done to the pipeline, convergence ---
+
+scenario() { log "--- $*"; }
+
+start_pipeline() { # start_pipeline [BROKER OPTION]...: a broker, a Redis, and the environment naming them
+  start_broker "$@"
+  start_redis
+  pipeline_env
+}
+
+new_pipeline() { # new_pipeline NAME: all started so far killed; a fresh broker listening on a control
+  # FIFO ($CONTROL: "push API COUNT ERROR", "down BROKER", "up BROKER") and a fresh Redis
+  local pid
+  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  PIDS=()
+  rm -rf "$WORK"/redis-*
+  CONTROL="$WORK/control.$1"
+  mkfifo "$CONTROL"
+  unset REDIS_PORT
+  start_pipeline --control "$CONTROL"
+}
+
+stream_events() { # stream_events COUNT SEED [RATE]: dfa-loadgen publishes COUNT events (RATE a second,
+  # or as fast as it can) in the background; sets LOADGEN; its own truth in $WORK/truth.json
+  "$BIN/bin/dfa-loadgen" --count "$1" --seed "$2" ${3:+--rate "$3"} --kafka --truth "$WORK/truth.json" 2>/dev/null &
+  LOADGEN=$!
+}
+
+wait_stream() { # wait_stream: until loadgen has published all of it (the test stops if loadgen failed)
+  [ -n "${LOADGEN:-}" ] || return 0
+  local pid=$LOADGEN
+  LOADGEN=
+  wait "$pid"
+}
+
+loadgen_truth() { # loadgen_truth FIELD: a figure of loadgen's truth (lines, invalid, valid_adds...)
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/truth.json" "$1"
+}
+
+converge_with_oracle() { # converge_with_oracle NAME SECONDS [NOTE]: once the stream is published, the
+  # topic read back holds every line loadgen wrote, and within SECONDS Redis equals the oracle of it
+  local name=$1 seconds=$2 note=${3:+ ($3)}
+  wait_stream
+  topic_events "$WORK/topic.ndjson"
+  expect_eq "$name: the topic holds every line loadgen wrote" "$(wc -l <"$WORK/topic.ndjson")" "$(loadgen_truth lines)"
+  oracle_tsv "$WORK/topic.ndjson" >"$WORK/want.tsv"
+  check "$name: Redis equals the oracle$note" wait_converged "$WORK/want.tsv" "$seconds"
+}
+
+wait_assigned() { # wait_assigned NAME: until consumer NAME was given partitions (30 s at most)
+  wait_for_log "$WORK/$1.log" 'event=partitions_assigned partitions=[0-9]' 30
+}
+
+wait_applying() { # wait_applying NAME: until consumer NAME has applied a batch (30 s at most)
+  wait_for_log "$WORK/$1.log" 'event=stats .* batches=[1-9]' 30
+}
+
+kill_and_wait() { # kill_and_wait SIGNAL PID: sends SIGNAL and waits until the process is gone
+  kill -s "$1" "$2"
+  wait "$2" 2>/dev/null || true
 }

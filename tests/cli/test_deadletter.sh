@@ -2,9 +2,7 @@
 # Bad inputs go to the dead-letter topic with their original bytes, source
 # and exact reason; they block nothing and touch no counter.
 source "$(dirname "$0")/lib.sh"
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 
 # publish: the original, every bad input, then a sentinel, one message each
 python3 - "$WORK" "$ROOT/tests/data" <<'PY'
@@ -25,20 +23,13 @@ expect_eq "the corpus holds 30 or more bad inputs" "$(($(cat "$WORK/corpus_size"
 for f in "$WORK"/msgs/*; do kcat -P -b "$BOOTSTRAP" -t dfa.events -k same "$f" 2>/dev/null; done
 
 # what the two valid events add, and nothing more
-"$BIN/bin/dfa-check" --explain --json "$WORK/valid.ndjson" | python3 -c '
-import json, sys
-from collections import defaultdict
-s = defaultdict(int)
-for line in sys.stdin:
-    for d in json.loads(line)["deltas"]:
-        s[(d["key"], d["field"])] += d["amount"]
-print("\n".join(sorted(f"{k}\t{f}\t{v}" for (k, f), v in s.items() if v)))' >"$WORK/want.tsv"
+deltas_tsv "$WORK/valid.ndjson" >"$WORK/want.tsv"
 
 start_consumer dlq
 check "counters hold exactly the two valid events" wait_converged "$WORK/want.tsv" 60
 check "every bad input reached the dead-letter topic" wait_topic_count dfa.events.dlq "$(cat "$WORK/corpus_size")" 30
 kcat -b "$BOOTSTRAP" -C -t dfa.events.dlq -e -q -J 2>/dev/null >"$WORK/dlq.json"
-python3 - "$WORK" "$ROOT/tests/data" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: every dead letter as expected" || { FAILS=$((FAILS + 1)); log "FAIL: dead letters"; }
+check "every dead letter as expected" python3 - "$WORK" "$ROOT/tests/data" <<'PY'
 import json, sys, base64
 sys.path.insert(0, sys.argv[2])
 from bad_inputs import CORPUS

@@ -35,16 +35,11 @@ for f in bin/dfa-consumer bin/dfa-snapshot bin/dfa-query bin/dfa-produce bin/dfa
 done
 
 # secrets never on the command line
-set +e
-"$BIN/bin/dfa-check" --set redis.password=x </dev/null 2>"$WORK/secret.err"; rc=$?
-set -e
-expect_eq "a password given as a flag is refused" "$rc" 2
-check "with the reason" grep -q 'redis.password is a secret: give it in the config file or as DFA_REDIS_PASSWORD' "$WORK/secret.err"
+expect_exit "a password given as a flag is refused" 2 "$BIN/bin/dfa-check" --set redis.password=x </dev/null
+check "with the reason" grep -q 'redis.password is a secret: give it in the config file or as DFA_REDIS_PASSWORD' "$WORK/exit.err"
 
 # dfa-rebuild: replay into a fresh Redis and compare
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 "$BIN/bin/dfa-loadgen" --count 3000 --seed 9 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer live
@@ -55,15 +50,9 @@ start_redis
 fresh_port=$REDIS_PORT
 export DFA_REDIS_PORT=$live_port
 check "dfa-rebuild: the rebuilt Redis equals the live one" "$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" --compare --timeout 120
-set +e
-"$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" 2>"$WORK/nonempty.err"; rc=$?
-set -e
-expect_eq "dfa-rebuild refuses a Redis that is not empty" "$rc" 2
+expect_exit "dfa-rebuild refuses a Redis that is not empty" 2 "$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port"
 redis-cli -p "$live_port" hincrby 'dfa:{p:01}:c:M2025-01' 'delegations_out@01' 1 >/dev/null
 redis-cli -p "$fresh_port" flushall >/dev/null
-set +e
-"$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" --compare --timeout 120 2>"$WORK/diff.err"; rc=$?
-set -e
-expect_eq "a damaged live counter is found" "$rc" 1
-check "and shown" grep -q 'delegations_out@01' "$WORK/diff.err"
+expect_exit "a damaged live counter is found" 1 "$ROOT/scripts/dfa-rebuild" --into "127.0.0.1:$fresh_port" --compare --timeout 120
+check "and shown" grep -q 'delegations_out@01' "$WORK/exit.err"
 finish

@@ -7,20 +7,17 @@ bad_members=${ok/\"members\":5/\"members\":\"ba\"}
 bad_province=${ok/Kien Giang/Atlantis}
 printf '%s\n\n%s\n%s\n%s\n' "$ok" "$bad_members" "$ok" "$bad_province" >"$WORK/mixed.ndjson"
 
-set +e
-"$CHECK" "$WORK/mixed.ndjson" >"$WORK/out.txt" 2>"$WORK/err.txt"; rc=$?
-set -e
-expect_eq "exit 1 with invalid lines" "$rc" 1
-expect_eq "each invalid line with number and reason" "$(cat "$WORK/out.txt")" \
+expect_exit "exit 1 with invalid lines" 1 "$CHECK" "$WORK/mixed.ndjson"
+expect_eq "each invalid line with number and reason" "$(cat "$WORK/exit.out")" \
 "$WORK/mixed.ndjson:3: invalid (schema): data.members: expected integer 1..10000, got \"ba\"
 $WORK/mixed.ndjson:5: invalid (province): province: unknown province \"Atlantis\""
-expect_eq "summary on stderr (blank lines skipped)" "$(cat "$WORK/err.txt")" "dfa-check: 4 events: 2 valid, 2 invalid"
+expect_eq "summary on stderr (blank lines skipped)" "$(cat "$WORK/exit.err")" "dfa-check: 4 events: 2 valid, 2 invalid"
 
 printf '%s\n' "$ok" | "$CHECK" >"$WORK/out.txt" 2>/dev/null
 check "stdin, all valid: exit 0 and nothing to report" test ! -s "$WORK/out.txt"
 
 printf '%s\n' "$ok" | "$CHECK" --explain --json >"$WORK/explain.json" 2>/dev/null
-python3 - "$WORK/explain.json" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: --explain --json" || { FAILS=$((FAILS + 1)); log "FAIL: --explain --json"; }
+check "--explain --json" python3 - "$WORK/explain.json" <<'PY'
 import json, sys
 r = json.loads(open(sys.argv[1]).read())
 assert r["valid"] and r["line"] == 1
@@ -75,7 +72,7 @@ lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
 sys.exit(any(not l.startswith(b"%s:%d: invalid (" % (sys.argv[2].encode(), i + 1)) or any(c < 0x20 for c in l)
              for i, l in enumerate(lines)))' "$WORK/out.txt" "$WORK/hostile.ndjson"
 "$CHECK" --json "$WORK/hostile.ndjson" >"$WORK/out.json" 2>/dev/null || true
-python3 - "$WORK/out.json" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: --json: valid JSON with an error for every hostile line" || { FAILS=$((FAILS + 1)); log "FAIL: --json: valid JSON with an error for every hostile line"; }
+check "--json: valid JSON with an error for every hostile line" python3 - "$WORK/out.json" <<'PY'
 import json, sys
 raw = open(sys.argv[1], "rb").read()
 rows = [json.loads(l) for l in raw.decode("utf-8").split("\n")[:-1]]
@@ -93,11 +90,7 @@ assert m[6] == "a" * 39 + "...: unknown envelope field", m[6]
 assert m[7] == "a" * 38 + "...: unknown envelope field", m[7]
 assert m[8] == 'type: unknown event type "\\u009b31m\\u2028"', m[8]
 PY
-set +e
-"$CHECK" /nonexistent.ndjson 2>"$WORK/err.txt"; rc=$?
-expect_eq "missing file: exit 2" "$rc" 2
-"$CHECK" --set catalog=/nonexistent.json </dev/null 2>"$WORK/err.txt"; rc=$?
-set -e
-expect_eq "bad catalog path: exit 2" "$rc" 2
-check "and names the file" grep -q "/nonexistent.json: line -1 column -1: unable to open" "$WORK/err.txt"
+expect_exit "missing file: exit 2" 2 "$CHECK" /nonexistent.ndjson
+expect_exit "bad catalog path: exit 2" 2 "$CHECK" --set catalog=/nonexistent.json </dev/null
+check "and names the file" grep -q "/nonexistent.json: line -1 column -1: unable to open" "$WORK/exit.err"
 finish

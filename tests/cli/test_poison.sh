@@ -8,21 +8,6 @@ source "$(dirname "$0")/lib.sh"
 CUT=4096 # consumer.deadletter_cut_bytes' default: what a cut copy keeps of the key and of the value
 PY_DATA="$ROOT/tests/data"
 
-new_pipeline() { # new_pipeline NAME: a fresh broker with a control FIFO, and a fresh Redis
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  PIDS=()
-  rm -rf "$WORK"/redis-*
-  mkfifo "$WORK/control.$1"
-  CONTROL="$WORK/control.$1"
-  start_broker --control "$CONTROL"
-  unset REDIS_PORT
-  start_redis
-  pipeline_env
-}
-
-scenario() { log "--- $*"; }
-
 produce() { # produce PARTITION KEY FILE: one message, the file's bytes as they are
   kcat -P -b "$BOOTSTRAP" -t dfa.events -X message.max.bytes=8000000 -p "$1" -k "$2" "$3" 2>/dev/null
 }
@@ -40,14 +25,7 @@ PY
 want_of() { # want_of EVENT-FILE... > the counters those valid events make, as dfa-dump prints them
   local f
   for f in "$@"; do cat "$f"; echo; done >"$WORK/want.ndjson"
-  "$BIN/bin/dfa-check" --explain --json "$WORK/want.ndjson" | python3 -c '
-import json, sys
-from collections import defaultdict
-s = defaultdict(int)
-for line in sys.stdin:
-    for d in json.loads(line)["deltas"]:
-        s[(d["key"], d["field"])] += d["amount"]
-print("\n".join(sorted(f"{k}\t{f}\t{v}" for (k, f), v in s.items() if v)))'
+  deltas_tsv "$WORK/want.ndjson"
 }
 
 dlq_records() { # dlq_records OUT: every dead-letter record as a JSON line, key and value in hex
@@ -68,7 +46,7 @@ while pos < len(data):
 
 check_dlq() { # check_dlq NAME EXPECTED.json: the dead-letter topic holds exactly these records, once each
   dlq_records "$WORK/dlq.json"
-  if python3 - "$WORK/dlq.json" "$2" "$CUT" <<'PY'; then PASSES=$((PASSES + 1)); log "ok: $1"; else FAILS=$((FAILS + 1)); log "FAIL: $1"; fi
+  check "$1" python3 - "$WORK/dlq.json" "$2" "$CUT" <<'PY'
 import hashlib, json, sys
 records = [json.loads(l) for l in open(sys.argv[1])]
 want = json.load(open(sys.argv[2]))  # [{"offset", "key file", "value file", "error", "form"}]
@@ -148,7 +126,7 @@ cat >"$WORK/want-dlq.json" <<EOF
  {"partition": 0, "offset": 2, "key": "$WORK/small.key", "value": "$WORK/small.value", "error": "json", "form": "full"}]
 EOF
 start_consumer poison
-wait_for_log "$WORK/poison.log" 'event=partitions_assigned partitions=[0-9]' 30
+wait_assigned poison
 sleep 2 # the poison batch is in hand: what comes now must not wait behind it
 produce 1 ev-1 "$WORK/original.json"
 produce 0 ev-0 "$WORK/sentinel.json"                                         # offset 3
@@ -160,7 +138,7 @@ check "poison: the consumer counted 2 and dead-lettered 3, 2 of them cut" \
 sleep 2 # repeats, if any, have had time to come
 check_dlq "poison: one record per message, cut copies with size and SHA-256" "$WORK/want-dlq.json"
 check "poison: no outage for messages that can never go through" bash -c "! grep -q 'event=outage' '$WORK/poison.log'"
-kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
+kill_and_wait TERM "$CONSUMER_PID"
 # restarted: the offsets were committed past the poison, so only the new event is read
 start_consumer poison-again
 produce 0 ev-0 "$WORK/late.json"                                             # offset 4
@@ -170,7 +148,7 @@ check "poison: restarted, the consumer read one message only" \
   wait_for_log "$WORK/poison-again.log" 'event=stats .* messages=1 counted=1 ' 10
 check "poison: restarted, nothing stalls" bash -c "! grep -q 'event=outage' '$WORK/poison-again.log'"
 check_dlq "poison: restarted, no dead letter again" "$WORK/want-dlq.json"
-kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
+kill_and_wait TERM "$CONSUMER_PID"
 
 # 2. the broker refuses a record for good (delivery reports MSG_SIZE_TOO_LARGE,
 # then INVALID_RECORD): it is sent again as a cut copy, then as headers only
@@ -187,7 +165,7 @@ EOF
 check "refused: the record arrives" wait_topic_count dfa.events.dlq 1 30
 sleep 1
 check_dlq "refused once: sent again as a cut copy" "$WORK/want-dlq.json"
-kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
+kill_and_wait TERM "$CONSUMER_PID"
 produce 0 b "$WORK/b.value"                                                  # offset 1
 echo "push 0 2 87" >"$CONTROL" # INVALID_RECORD, for the full copy and for the cut one
 start_consumer refused-again
@@ -199,7 +177,7 @@ check "refused twice: the record arrives" wait_topic_count dfa.events.dlq 2 30
 sleep 1
 check_dlq "refused twice: sent again with its headers only" "$WORK/want-dlq.json"
 check "refused: never an outage" bash -c "! grep -q 'event=outage' '$WORK/refused.log' '$WORK/refused-again.log'"
-kill -TERM "$CONSUMER_PID"; wait "$CONSUMER_PID" 2>/dev/null || true
+kill_and_wait TERM "$CONSUMER_PID"
 
 # 3. a dead-letter outage: the leader of one dead-letter partition goes down
 # while a batch's dead letters go to it and to another partition. The consumer

@@ -22,14 +22,10 @@ open(f"{w}/want.tsv", "wb").write(b"\n".join(sorted(valid)) + b"\n")
 open(f"{w}/want_invalid.txt", "w").write("\n".join(invalid) + "\n")
 PY
 
-set +e
-"$BIN/bin/dfa-produce" $K "$WORK/events.ndjson" >"$WORK/produce.out" 2>"$WORK/produce.err"
-rc=$?
-set -e
-expect_eq "exit 1 when some lines are invalid" "$rc" 1
+expect_exit "exit 1 when some lines are invalid" 1 "$BIN/bin/dfa-produce" $K "$WORK/events.ndjson"
 expect_eq "invalid lines reported with their numbers" \
-  "$(sed -E 's/^[^:]*:([0-9]+): invalid.*/\1/' "$WORK/produce.out")" "$(cat "$WORK/want_invalid.txt")"
-check "summary counts every line" grep -q "read=3000 sent=$(wc -l <"$WORK/want.tsv") rejected=$(wc -l <"$WORK/want_invalid.txt") failed=0" "$WORK/produce.err"
+  "$(sed -E 's/^[^:]*:([0-9]+): invalid.*/\1/' "$WORK/exit.out")" "$(cat "$WORK/want_invalid.txt")"
+check "summary counts every line" grep -q "read=3000 sent=$(wc -l <"$WORK/want.tsv") rejected=$(wc -l <"$WORK/want_invalid.txt") failed=0" "$WORK/exit.err"
 
 kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q -f '%k\t%s\n' 2>/dev/null | sort >"$WORK/got.tsv"
 expect_eq "kcat reads as many messages as valid lines" "$(wc -l <"$WORK/got.tsv")" "$(wc -l <"$WORK/want.tsv")"
@@ -45,31 +41,22 @@ before=$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q 2>/dev/null | wc -l)
 expect_eq "--dry-run publishes nothing" "$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q 2>/dev/null | wc -l)" "$before"
 
 # the C API example: three delivered, one refused with its reason
-rc=0
-"$BIN/bin/send_events" $K >"$WORK/example.out" 2>&1 || rc=$?
-expect_eq "example program exits 0" "$rc" 0
-check "example's invalid event refused with the field" grep -q 'example-4 (#4): refused: data.members: expected integer 1..10000, got "ba"' "$WORK/example.out"
+expect_exit "example program exits 0" 0 "$BIN/bin/send_events" $K
+check "example's invalid event refused with the field" grep -q 'example-4 (#4): refused: data.members: expected integer 1..10000, got "ba"' "$WORK/exit.out"
 expect_eq "example's events are on the topic" \
   "$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q -f '%k %s\n' 2>/dev/null | grep -o '^[0-9]* {"event_id":"example-[0-9]*' | sort | tr '\n' ' ')" \
   '01 {"event_id":"example-1 79 {"event_id":"example-3 91 {"event_id":"example-2 '
 
 # broker unreachable: non-zero exit, the undelivered events named
 head -20 "$WORK/want.tsv" | cut -f2- >"$WORK/twenty.ndjson"
-set +e
-"$BIN/bin/dfa-produce" --set kafka.bootstrap.servers=127.0.0.1:$(free_port) --set kafka.message.timeout.ms=2000 \
-  "$WORK/twenty.ndjson" >/dev/null 2>"$WORK/down.err"
-rc=$?
-set -e
-expect_eq "exit 1 when the broker is unreachable" "$rc" 1
-expect_eq "every undelivered event named with its line" "$(grep -c 'event=not_delivered line=' "$WORK/down.err")" 20
-check "a closing message says events were not delivered" grep -q '20 valid events were not delivered' "$WORK/down.err"
+expect_exit "exit 1 when the broker is unreachable" 1 \
+  "$BIN/bin/dfa-produce" --set kafka.bootstrap.servers=127.0.0.1:$(free_port) --set kafka.message.timeout.ms=2000 "$WORK/twenty.ndjson"
+expect_eq "every undelivered event named with its line" "$(grep -c 'event=not_delivered line=' "$WORK/exit.err")" 20
+check "a closing message says events were not delivered" grep -q '20 valid events were not delivered' "$WORK/exit.err"
 
 # startup errors name the key
-set +e
-"$BIN/bin/dfa-produce" --set kafka.no.such.property=1 /dev/null 2>"$WORK/bad.err"; rc=$?
-set -e
-expect_eq "unknown kafka property is a startup error" "$rc" 2
-check "and names it" grep -q 'kafka.no.such.property: No such configuration property' "$WORK/bad.err"
+expect_exit "unknown kafka property is a startup error" 2 "$BIN/bin/dfa-produce" --set kafka.no.such.property=1 /dev/null
+check "and names it" grep -q 'kafka.no.such.property: No such configuration property' "$WORK/exit.err"
 
 # loadgen is reproducible
 "$BIN/bin/dfa-loadgen" --count 3000 --seed 11 --invalid 2 --output "$WORK/again.ndjson" 2>/dev/null

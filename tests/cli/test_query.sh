@@ -2,9 +2,7 @@
 # dfa-query against national and provincial totals computed independently
 # from the loadgen ground truth (Python sums of the stored buckets).
 source "$(dirname "$0")/lib.sh"
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 "$BIN/bin/dfa-loadgen" --count 6000 --seed 77 --years 2024-2026 --kafka --truth "$WORK/truth.json" 2>/dev/null
 truth_tsv "$WORK/truth.json" >"$WORK/want.tsv"
 start_consumer query
@@ -17,7 +15,7 @@ q --period A2025-07 >"$WORK/a2025-07.json"
 q --from 2025-01-10 --to 2025-03-05 >"$WORK/range.json"
 q --period Y2024 --unit 89x >"$WORK/y2024-89x.json"
 
-python3 - "$WORK" <<'PY' && PASSES=$((PASSES + 1)) && log "ok: dfa-query equals sums of the ground truth" || { FAILS=$((FAILS + 1)); log "FAIL: dfa-query"; }
+check "dfa-query equals sums of the ground truth" python3 - "$WORK" <<'PY'
 import json, sys, datetime as dt, re
 from collections import defaultdict
 w = sys.argv[1]

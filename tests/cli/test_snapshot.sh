@@ -3,9 +3,7 @@
 # golden rollups, comparisons, plan, restatement, historic units, the
 # administrative calendar, nightly versions and the restatement of a late event.
 source "$(dirname "$0")/lib.sh"
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 SNAP="$BIN/bin/dfa-snapshot"
 "$BIN/bin/dfa-produce" "$ROOT/tests/data/snapshot-events.ndjson" >/dev/null 2>&1
 start_consumer snap

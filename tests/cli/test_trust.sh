@@ -4,9 +4,7 @@
 # through dfa-produce, the broker and a consumer; Redis must equal the independent oracle computed from
 # the events topic read back, and every line must take the path the oracle says.
 source "$(dirname "$0")/lib.sh"
-start_broker
-start_redis
-pipeline_env
+start_pipeline
 HERE="$ROOT/tests/oracle"
 
 grep -av '^#' "$HERE/selftest.ndjson" >"$WORK/log.ndjson"
