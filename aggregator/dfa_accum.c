@@ -28,6 +28,7 @@ typedef struct {
 
 struct dfa_accum {
     size_t max_entries, n_entries, n_groups;
+    size_t cap_entries, cap_keys; /* allocated, growing with use up to max_entries */
     key_info *keys;             /* distinct keys, in insertion order */
     uint64_t *key_hashes;
     slot *key_slots;            /* linear probing over keys, like slots over entries */
@@ -73,15 +74,10 @@ dfa_accum *dfa_accum_new(size_t max_entries)
     acc->max_entries = max_entries;
     acc->n_slots = MIN_SLOTS;
     acc->n_key_slots = MIN_SLOTS;
-    acc->entries = malloc(max_entries * sizeof *acc->entries);
-    acc->hashes = malloc(max_entries * sizeof *acc->hashes);
     acc->slots = calloc(acc->n_slots, sizeof *acc->slots);
-    acc->keys = malloc(max_entries * sizeof *acc->keys);
-    acc->key_hashes = malloc(max_entries * sizeof *acc->key_hashes);
     acc->key_slots = calloc(acc->n_key_slots, sizeof *acc->key_slots);
     acc->strings = dfa_arena_new(64 * 1024);
-    if (!acc->entries || !acc->hashes || !acc->slots || !acc->keys || !acc->key_hashes || !acc->key_slots ||
-        !acc->strings) {
+    if (!acc->slots || !acc->key_slots || !acc->strings) {
         dfa_accum_free(acc);
         return NULL;
     }
@@ -151,6 +147,28 @@ static bool grow_table(slot **slots, size_t *n_slots, size_t *cap_slots, const u
 
 static bool grow(dfa_accum *acc) { return grow_table(&acc->slots, &acc->n_slots, &acc->cap_slots, acc->hashes, acc->n_entries); }
 
+/* Room for one more item in an array of cap items of size bytes (and its
+ * parallel array of hashes), doubling up to max: the arrays grow with use,
+ * so a large bound costs nothing until it is used. */
+static bool room_for_one(void **items, uint64_t **hashes, size_t *cap, size_t n, size_t max, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 256;
+    if (c > max)
+        c = max;
+    void *ni = realloc(*items, c * size);
+    if (!ni)
+        return false;
+    *items = ni;
+    uint64_t *nh = realloc(*hashes, c * sizeof *nh);
+    if (!nh)
+        return false;
+    *hashes = nh;
+    *cap = c;
+    return true;
+}
+
 /* The slot holding key in the key table, or the empty slot where it would go. */
 static size_t find_key_slot(const dfa_accum *acc, const char *key, uint64_t h)
 {
@@ -172,6 +190,9 @@ static long intern_key(dfa_accum *acc, const char *key, const dfa_accum_note *no
     size_t i = find_key_slot(acc, key, h);
     if (acc->key_slots[i].index)
         return (long)acc->key_slots[i].index - 1;
+    if (!room_for_one((void **)&acc->keys, &acc->key_hashes, &acc->cap_keys, acc->n_keys, acc->max_entries,
+                      sizeof *acc->keys))
+        return -1;
     if (2 * (acc->n_keys + 1) > acc->n_key_slots) {
         if (!grow_table(&acc->key_slots, &acc->n_key_slots, &acc->cap_key_slots, acc->key_hashes, acc->n_keys))
             return -1;
@@ -216,6 +237,9 @@ static dfa_status add_delta(dfa_accum *acc, const char *key, const char *field, 
     }
     if (acc->n_entries == acc->max_entries)
         return dfa_fail(err, DFA_ERR_LIMIT, "accumulator full (%zu keys)", acc->max_entries);
+    if (!room_for_one((void **)&acc->entries, &acc->hashes, &acc->cap_entries, acc->n_entries, acc->max_entries,
+                      sizeof *acc->entries))
+        return dfa_fail(err, DFA_ERR_NOMEM, "accumulator: out of memory");
     if (2 * (acc->n_entries + 1) > acc->n_slots) {
         if (!grow(acc))
             return dfa_fail(err, DFA_ERR_NOMEM, "accumulator: out of memory");
