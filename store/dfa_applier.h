@@ -1,8 +1,8 @@
 /* dfa_applier: applies a batch of consumed events to Redis exactly once
  * (docs/exactly-once.md).
  *
- * It knows nothing of Kafka beyond (topic, partition, offset, timestamp): the
- * consumer hands it items, it decides each one's outcome against what Redis
+ * It knows nothing of Kafka beyond (topic, partition, offset, timestamp): its
+ * caller (dfa_batch, which owns the messages) hands it items, it decides each one's outcome against what Redis
  * already holds (offset markers, what is remembered of each id, the current
  * value of every counter the batch touches), merges the deltas, and writes
  * the resulting values atomically with the provinces' offset markers. No
