@@ -138,7 +138,7 @@ static void count_settled(consumer *c)
     c->stats.messages += done;
     c->stats.batches++;
     dfa_log(DFA_LOG_DEBUG, "batch", "events=%zu messages=%llu redis_round_trips=%llu", done,
-            (unsigned long long)c->stats.messages, (unsigned long long)dfa_redis_round_trips(c->redis));
+            (unsigned long long)c->stats.messages, (unsigned long long)dfa_applier_round_trips(c->applier));
 }
 
 /* Waits for the batch in flight, then dead-letters and commits it. When
@@ -284,7 +284,7 @@ static void report_stats(consumer *c, bool force)
              "commit_failures=%llu redis_failures=%llu dead_letter_failures=%llu dead_letters_cut=%llu "
              "dead_letters_lost=%llu lag=%s",
              secs > 0 ? (double)msgs / secs : 0.0, (unsigned long long)batches,
-             batches ? (double)msgs / (double)batches : 0.0, (unsigned long long)dfa_redis_round_trips(c->redis),
+             batches ? (double)msgs / (double)batches : 0.0, (unsigned long long)dfa_applier_round_trips(c->applier),
              (unsigned long long)s->messages, (unsigned long long)s->outcomes[DFA_OUTCOME_COUNTED],
              (unsigned long long)s->outcomes[DFA_OUTCOME_RETRACTED], (unsigned long long)s->outcomes[DFA_OUTCOME_TOMBSTONE],
              (unsigned long long)s->outcomes[DFA_OUTCOME_CANCELLED], (unsigned long long)s->outcomes[DFA_OUTCOME_DUPLICATE],

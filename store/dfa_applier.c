@@ -61,6 +61,14 @@ typedef struct {
     int keep_from;           /* first year to keep after this batch */
     arg_list months, gauges; /* registry members to look up, then those to add */
     size_t off_reply, horizon_reply, months_reply, gauges_reply;
+    /* Its own connection, so that its WATCH fences its transaction alone:
+     * EXEC drops every WATCH of a connection, so provinces sharing one could
+     * not each have a transaction of their own. */
+    dfa_redis *conn;
+    uint64_t watched_on;     /* connection that sent this round's WATCH */
+    dfa_resp *rx, *tx;       /* its read step, its transaction */
+    redisReply **replies;    /* the read step's replies, until they are taken in */
+    size_t n_replies, cap_replies, n_sent;
 } province_work;
 
 struct dfa_applier {
@@ -86,9 +94,7 @@ struct dfa_applier {
     size_t *key_reply;     /* per key of acc: its HMGET's reply */
     size_t cap_entries, cap_keys;
     bool check_each;       /* a sum would leave the 64-bit range: decide event by event */
-    dfa_resp *tx;          /* the batch's transaction, as sent */
     dfa_arena *pool;       /* strings needed until a round's commands are written */
-    uint64_t watched_on;   /* connection that sent this round's WATCH */
     char stop_msg[DFA_ERROR_MSG_MAX]; /* why a province was stopped, when one was */
     /* the batch between begin and finish */
     bool in_flight;
@@ -96,12 +102,11 @@ struct dfa_applier {
     int64_t now_ms;
     size_t cut;    /* items[0..cut) are this batch */
     int round;     /* read-decide-write attempts so far */
-    size_t n_sent; /* commands whose replies are owed */
+    uint64_t round_trips; /* read steps and transaction steps: each a round trip, however many connections */
     dfa_applier_hook before_send;
     void *before_send_ctx;
     province_work work[MAX_PROVINCES];
-    dfa_resp *rx;      /* phase 1's commands, its memory kept for the next batch */
-    arg_list scratch;  /* the arguments of one of them */
+    arg_list scratch;  /* the arguments of one command of the read step */
     lookup *lookups;
     size_t cap_lookups;
 };
@@ -221,10 +226,8 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
     a->memory = dfa_accum_new(max_keys);
     a->day_index = dfa_accum_new(max_keys);
     a->staged = dfa_accum_new(max_keys);
-    a->tx = dfa_resp_new();
-    a->rx = dfa_resp_new();
     a->pool = dfa_arena_new(POOL_CHUNK);
-    if (!a->acc || !a->memory || !a->day_index || !a->staged || !a->tx || !a->rx || !a->pool) {
+    if (!a->acc || !a->memory || !a->day_index || !a->staged || !a->pool) {
         dfa_applier_free(a);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory for %zu keys", max_keys);
     }
@@ -259,13 +262,16 @@ void dfa_applier_free(dfa_applier *a)
         free(w->markers);
         args_free(&w->months);
         args_free(&w->gauges);
+        dfa_redis_free(w->conn);
+        dfa_resp_free(w->rx);
+        dfa_resp_free(w->tx);
+        free(w->replies);
     }
     for (size_t d = 0; d < a->cap_days; d++) {
         args_free(&a->days[d].reads);
         args_free(&a->days[d].writes);
     }
     args_free(&a->scratch);
-    dfa_resp_free(a->rx);
     free(a->days);
     free(a->values);
     free(a->item_day);
@@ -277,7 +283,6 @@ void dfa_applier_free(dfa_applier *a)
     dfa_accum_free(a->memory);
     dfa_accum_free(a->day_index);
     dfa_accum_free(a->staged);
-    dfa_resp_free(a->tx);
     free(a->lookups);
     free(a);
 }
@@ -400,54 +405,52 @@ static void free_groups(key_groups *g)
     free(g->first);
 }
 
-/* Writes NAME key args... as one command of a->rx: the reply it gets is
- * at *reply. */
-static void read_command(dfa_applier *a, const char *name, const char *key, const arg_list *args, size_t *reply)
+/* Writes NAME key args... as one command of province p's read step: the
+ * reply it gets is at *reply among that province's replies. */
+static void read_command(dfa_applier *a, int p, const char *name, const char *key, const arg_list *args, size_t *reply)
 {
-    *reply = dfa_resp_commands(a->rx);
-    dfa_resp_command(a->rx, 2 + args->n);
-    dfa_resp_str(a->rx, name);
-    dfa_resp_str(a->rx, key);
+    dfa_resp *rx = a->work[p].rx;
+    *reply = dfa_resp_commands(rx);
+    dfa_resp_command(rx, 2 + args->n);
+    dfa_resp_str(rx, name);
+    dfa_resp_str(rx, key);
     for (size_t k = 0; k < args->n; k++)
-        dfa_resp_arg(a->rx, args->argv[k], args->len[k]);
+        dfa_resp_arg(rx, args->argv[k], args->len[k]);
 }
 
-static size_t pending_count(const dfa_applier *a)
+/* Province p's connection and buffers, made when it first comes. */
+static dfa_status open_province(dfa_applier *a, province_work *w, dfa_error *err)
 {
-    size_t n = 0;
-    for (int p = 0; p < MAX_PROVINCES; p++)
-        n += a->work[p].pending;
-    return n;
+    if (!w->conn && dfa_redis_clone(a->redis, &w->conn, err) != DFA_OK)
+        return DFA_ERR_NOMEM;
+    if ((!w->rx && !(w->rx = dfa_resp_new())) || (!w->tx && !(w->tx = dfa_resp_new())))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    return DFA_OK;
 }
 
-/* The commands of phase 1, in a->rx: WATCH, then per pending province its
- * markers and horizon, per day group its ids, per key of the batch its
- * fields, per province its registries. */
+/* The commands of phase 1, per pending province on its own connection: a
+ * WATCH of its markers, its markers and horizon, its day groups' ids, its
+ * keys' fields, its registries. */
 static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items, const key_groups *g)
 {
-    dfa_resp_clear(a->rx);
-    dfa_resp_command(a->rx, 1 + pending_count(a));
-    dfa_resp_str(a->rx, "WATCH");
     bool ok = true;
-    for (int p = 0; ok && p < MAX_PROVINCES; p++)
-        if (a->work[p].pending) {
-            const char *off = province_key(a, p, "off");
-            ok = off != NULL;
-            dfa_resp_str(a->rx, off ? off : "");
-        }
     arg_list *fields = &a->scratch;
     for (int p = 0; ok && p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending)
             continue;
+        const char *off = province_key(a, p, "off"), *horizon = province_key(a, p, "horizon");
+        if (!(ok = off && horizon))
+            break;
+        dfa_resp_clear(w->rx);
         fields->n = 0;
+        size_t watch_reply;
+        read_command(a, p, "WATCH", off, fields, &watch_reply);
         for (size_t m = 0; ok && m < w->n_markers; m++)
             ok &= args_push(fields, marker_field(a, topic, w->markers[m].partition));
-        const char *off = province_key(a, p, "off"), *horizon = province_key(a, p, "horizon");
-        ok = ok && off && horizon;
-        read_command(a, "HMGET", off ? off : "", fields, &w->off_reply);
+        read_command(a, p, "HMGET", off, fields, &w->off_reply);
         fields->n = 0;
-        read_command(a, "GET", horizon ? horizon : "", fields, &w->horizon_reply);
+        read_command(a, p, "GET", horizon, fields, &w->horizon_reply);
         w->months.n = w->gauges.n = 0;
     }
     for (size_t d = 0; ok && d < a->n_days; d++)
@@ -462,7 +465,7 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
     }
     for (size_t d = 0; ok && d < a->n_days; d++)
         if (a->days[d].reads.n)
-            read_command(a, "HMGET", a->days[d].key, &a->days[d].reads, &a->days[d].reply);
+            read_command(a, a->days[d].province, "HMGET", a->days[d].key, &a->days[d].reads, &a->days[d].reply);
     for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
         int p = key_province(a->acc, k);
         if (p < 0 || !a->work[p].pending)
@@ -471,7 +474,7 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
         fields->n = 0;
         for (size_t i = g->first[k]; ok && i < g->first[k + 1]; i++)
             ok &= args_push(fields, dfa_accum_entry_at(a->acc, g->order[i])->field);
-        read_command(a, "HMGET", dfa_accum_key(a->acc, k), fields, &a->key_reply[k]);
+        read_command(a, p, "HMGET", dfa_accum_key(a->acc, k), fields, &a->key_reply[k]);
         if (NOTE_REGISTRY(note->tag) != REGISTRY_NONE)
             ok &= args_push(NOTE_REGISTRY(note->tag) == REGISTRY_MONTHS ? &a->work[p].months : &a->work[p].gauges,
                             note->label);
@@ -483,11 +486,12 @@ static bool build_reads(dfa_applier *a, const char *topic, dfa_batch_item *items
         const char *months = province_key(a, p, "months"), *gauges = province_key(a, p, "gauges");
         ok = ok && months && gauges;
         if (ok && w->months.n)
-            read_command(a, "SMISMEMBER", months, &w->months, &w->months_reply);
+            read_command(a, p, "SMISMEMBER", months, &w->months, &w->months_reply);
         if (ok && w->gauges.n)
-            read_command(a, "SMISMEMBER", gauges, &w->gauges, &w->gauges_reply);
+            read_command(a, p, "SMISMEMBER", gauges, &w->gauges, &w->gauges_reply);
+        ok = ok && !dfa_resp_failed(w->rx);
     }
-    return ok && !dfa_resp_failed(a->rx);
+    return ok;
 }
 
 /* Stops province p: a key of it holds what the transaction could not write.
@@ -542,9 +546,9 @@ static const char *pool_value(dfa_applier *a, const redisReply *r)
     return v;
 }
 
-static dfa_status read_markers(dfa_applier *a, province_work *w, int p, redisReply **replies, dfa_error *err)
+static dfa_status read_markers(dfa_applier *a, province_work *w, int p, dfa_error *err)
 {
-    const redisReply *r = replies[w->off_reply], *y = replies[w->horizon_reply];
+    const redisReply *r = w->replies[w->off_reply], *y = w->replies[w->horizon_reply];
     dfa_status st = check_reply(a, r, p, province_key(a, p, "off"), err);
     if (st != DFA_OK || w->stopped)
         return st;
@@ -560,12 +564,12 @@ static dfa_status read_markers(dfa_applier *a, province_work *w, int p, redisRep
     return DFA_OK;
 }
 
-static dfa_status read_days(dfa_applier *a, dfa_batch_item *items, redisReply **replies, dfa_error *err)
+static dfa_status read_days(dfa_applier *a, dfa_batch_item *items, dfa_error *err)
 {
     for (size_t d = 0; d < a->n_days; d++) {
         day_group *dg = &a->days[d];
         if (dg->reads.n) {
-            dfa_status st = check_reply(a, replies[dg->reply], dg->province, dg->key, err);
+            dfa_status st = check_reply(a, a->work[dg->province].replies[dg->reply], dg->province, dg->key, err);
             if (st != DFA_OK)
                 return st;
         }
@@ -578,7 +582,7 @@ static dfa_status read_days(dfa_applier *a, dfa_batch_item *items, redisReply **
         day_group *dg = &a->days[a->item_day[i]];
         if (!a->work[dg->province].pending || a->work[dg->province].stopped)
             continue;
-        const redisReply *r = replies[dg->reply];
+        const redisReply *r = a->work[dg->province].replies[dg->reply];
         a->lookups[i].id_was = pool_value(a, r->element[dg->reads.n++]);
         if (dfa_event_is_retraction(items[i].event))
             a->lookups[i].ref_was = pool_value(a, r->element[dg->reads.n++]);
@@ -586,14 +590,14 @@ static dfa_status read_days(dfa_applier *a, dfa_batch_item *items, redisReply **
     return DFA_OK;
 }
 
-static dfa_status read_counters(dfa_applier *a, const key_groups *g, redisReply **replies, dfa_error *err)
+static dfa_status read_counters(dfa_applier *a, const key_groups *g, dfa_error *err)
 {
     for (size_t k = 0; k < dfa_accum_keys(a->acc); k++) {
         int p = key_province(a->acc, k);
         if (p < 0 || !a->work[p].pending)
             continue;
         const char *key = dfa_accum_key(a->acc, k);
-        const redisReply *r = replies[a->key_reply[k]];
+        const redisReply *r = a->work[p].replies[a->key_reply[k]];
         dfa_status st = check_reply(a, r, p, key, err);
         if (st != DFA_OK)
             return st;
@@ -612,7 +616,7 @@ static dfa_status read_counters(dfa_applier *a, const key_groups *g, redisReply 
 }
 
 /* Keeps, of each province's registry members, those Redis lacks. */
-static dfa_status read_registries(dfa_applier *a, redisReply **replies, dfa_error *err)
+static dfa_status read_registries(dfa_applier *a, dfa_error *err)
 {
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
@@ -623,7 +627,7 @@ static dfa_status read_registries(dfa_applier *a, redisReply **replies, dfa_erro
         for (int r = 0; r < 2; r++) {
             if (!regs[r]->n)
                 continue;
-            const redisReply *rr = replies[reply[r]];
+            const redisReply *rr = w->replies[reply[r]];
             dfa_status st = check_reply(a, rr, p, province_key(a, p, r ? "gauges" : "months"), err);
             if (st != DFA_OK)
                 return st;
@@ -643,9 +647,50 @@ static dfa_status read_registries(dfa_applier *a, redisReply **replies, dfa_erro
     return DFA_OK;
 }
 
-/* Phase 1: everything the decisions need, in one pipelined round trip that
- * starts with a WATCH on every pending province's offset markers: any other
- * writer of those provinces changes them, and then phase 3's EXEC refuses. */
+/* Sends every pending province's read step on its own connection, then
+ * reads their replies into each province's replies: one round trip in all. */
+static dfa_status exchange_reads(dfa_applier *a, dfa_error *err)
+{
+    dfa_status st = DFA_OK;
+    int sent = 0; /* provinces below this one were sent their reads */
+    for (; st == DFA_OK && sent < MAX_PROVINCES; sent++)
+        if (a->work[sent].pending)
+            st = dfa_redis_send_resp(a->work[sent].conn, a->work[sent].rx, err);
+    for (int p = 0; p < sent; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending)
+            continue;
+        w->n_replies = dfa_resp_commands(w->rx);
+        if (!reserve((void **)&w->replies, &w->cap_replies, w->n_replies, sizeof *w->replies))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        /* every connection sent to is read, even after a failure, so none is left owing replies */
+        dfa_status s = dfa_redis_receive(w->conn, w->replies, w->n_replies, st == DFA_OK ? err : NULL);
+        if (s != DFA_OK)
+            w->n_replies = 0;
+        else if (st == DFA_OK && w->replies[0]->type != REDIS_REPLY_STATUS)
+            s = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s",
+                         w->replies[0]->type == REDIS_REPLY_ERROR ? w->replies[0]->str : "unexpected reply");
+        if (st == DFA_OK)
+            st = s;
+        w->watched_on = dfa_redis_connection_id(w->conn);
+    }
+    a->round_trips++;
+    return st;
+}
+
+static void free_replies(dfa_applier *a)
+{
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        for (size_t i = 0; i < w->n_replies; i++)
+            freeReplyObject(w->replies[i]);
+        w->n_replies = 0;
+    }
+}
+
+/* Phase 1: everything the decisions need. Each pending province's read
+ * starts with a WATCH on its offset markers, on its own connection: any
+ * other writer of the province changes them, and then its EXEC refuses. */
 static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *items, dfa_error *err)
 {
     size_t n_entries = dfa_accum_size(a->acc), n_keys = dfa_accum_keys(a->acc);
@@ -655,30 +700,28 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         !reserve((void **)&a->key_reply, &a->cap_keys, n_keys, sizeof *a->key_reply))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"); /* base and running grow alike: same sizes */
     memset(a->base, 0, n_entries * sizeof *a->base);
+    dfa_status st = DFA_OK;
+    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
+        if (a->work[p].pending)
+            st = open_province(a, &a->work[p], err);
+    if (st != DFA_OK)
+        return st;
     key_groups g = {0};
     if (!group_entries(a->acc, &g) || !build_reads(a, topic, items, &g)) {
         free_groups(&g);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     }
-    size_t n_reads = dfa_resp_commands(a->rx);
-    redisReply **replies = calloc(n_reads, sizeof *replies);
-    dfa_status st = replies ? dfa_redis_run(a->redis, a->rx, replies, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    if (st == DFA_OK && (!replies[0] || replies[0]->type != REDIS_REPLY_STATUS))
-        st = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s",
-                      replies[0] && replies[0]->type == REDIS_REPLY_ERROR ? replies[0]->str : "unexpected reply");
-    a->watched_on = dfa_redis_connection_id(a->redis);
+    st = exchange_reads(a, err);
     for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
         if (a->work[p].pending)
-            st = read_markers(a, &a->work[p], p, replies, err);
+            st = read_markers(a, &a->work[p], p, err);
     if (st == DFA_OK)
-        st = read_days(a, items, replies, err);
+        st = read_days(a, items, err);
     if (st == DFA_OK)
-        st = read_counters(a, &g, replies, err);
+        st = read_counters(a, &g, err);
     if (st == DFA_OK)
-        st = read_registries(a, replies, err);
-    for (size_t i = 0; replies && i < n_reads; i++)
-        freeReplyObject(replies[i]);
-    free(replies);
+        st = read_registries(a, err);
+    free_replies(a);
     free_groups(&g);
     return st;
 }
@@ -1068,45 +1111,64 @@ static bool write_markers(dfa_applier *a, dfa_resp *b, const char *topic, int p,
     return true;
 }
 
-/* Phase 3: the whole batch in one MULTI/EXEC: per province that is written,
- * its memory, registries, trimmed years and new offset markers, then its
- * counters' new values. The WATCH of phase 1 makes it all or nothing: EXEC
- * refuses when another writer moved a watched province's markers since we
- * read them. Nothing in it can fail on data: types and ranges were read. */
-static dfa_status build_transaction(dfa_applier *a, const char *topic, dfa_resp *b, dfa_error *err)
+/* Phase 3: one MULTI/EXEC per province that is written, on its own
+ * connection: its memory, registries, trimmed years and new offset markers,
+ * then its counters' new values. Its WATCH of phase 1 makes it all or
+ * nothing: EXEC refuses when another writer moved the province's markers
+ * since we read them. Nothing in it can fail on data: types and ranges were
+ * read. */
+static dfa_status build_transaction(dfa_applier *a, const char *topic, int p, const key_groups *g, dfa_error *err)
 {
-    key_groups g = {0};
-    if (!group_entries(a->acc, &g)) {
-        free_groups(&g);
-        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    }
-    bool ok = true;
+    province_work *w = &a->work[p];
+    dfa_resp *b = w->tx;
+    char *months = province_key(a, p, "months"), *gauges = province_key(a, p, "gauges");
+    bool ok = months && gauges;
     dfa_resp_clear(b);
     dfa_resp_command(b, 1);
     dfa_resp_str(b, "MULTI");
-    for (size_t d = 0; d < a->n_days; d++)
-        if (writes_province(&a->work[a->days[d].province]))
+    for (size_t d = 0; ok && d < a->n_days; d++)
+        if (a->days[d].province == p)
             write_repeated(b, "HSET", a->days[d].key, NULL, &a->days[d].writes, 2);
-    for (int p = 0; ok && p < MAX_PROVINCES; p++) {
-        province_work *w = &a->work[p];
-        if (!writes_province(w))
-            continue;
-        char *months = province_key(a, p, "months"), *gauges = province_key(a, p, "gauges");
-        if (!(ok = months && gauges))
-            break;
+    if (ok) {
         write_repeated(b, "SADD", months, NULL, &w->months, 1);
         write_repeated(b, "SADD", gauges, NULL, &w->gauges, 1);
         ok = write_trim(a, b, p, w) && write_markers(a, b, topic, p, w);
     }
-    for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++) {
-        int p = key_province(a->acc, k);
-        if (p >= 0 && writes_province(&a->work[p]))
-            write_counters(a, b, &g, k);
-    }
-    free_groups(&g);
+    for (size_t k = 0; ok && k < dfa_accum_keys(a->acc); k++)
+        if (key_province(a->acc, k) == p)
+            write_counters(a, b, g, k);
     dfa_resp_command(b, 1);
     dfa_resp_str(b, "EXEC");
     return ok && !dfa_resp_failed(b) ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+}
+
+/* Every written province's transaction, sent on its connection without
+ * waiting for the replies. */
+static dfa_status send_transactions(dfa_applier *a, dfa_error *err)
+{
+    key_groups g = {0};
+    dfa_status st = group_entries(a->acc, &g) ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        w->n_sent = 0;
+        if (!writes_province(w))
+            continue;
+        st = build_transaction(a, a->topic, p, &g, err);
+        if (st == DFA_OK)
+            st = dfa_redis_send_resp(w->conn, w->tx, err);
+        if (st == DFA_OK)
+            w->n_sent = dfa_resp_commands(w->tx);
+    }
+    free_groups(&g);
+    a->round_trips++;
+    for (int p = 0; st != DFA_OK && p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        dfa_redis_tally t;
+        if (w->n_sent) /* nothing is in flight after a failure: what was sent is read and forgotten */
+            dfa_redis_receive_tally(w->conn, w->n_sent, &t, NULL);
+        w->n_sent = 0;
+    }
+    return st;
 }
 
 /* Reads the transaction's replies: DFA_OK with *conflict when EXEC refused.
@@ -1138,8 +1200,20 @@ static bool any_pending(const dfa_applier *a)
     return false;
 }
 
-/* One round: read the state, decide, send the transaction. Its replies are
- * read by receive_round. */
+/* Whether every pending province's connection is still the one that sent
+ * its WATCH (a WATCH holds only on its connection). */
+static bool still_watched(const dfa_applier *a)
+{
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        const province_work *w = &a->work[p];
+        if (w->pending && (w->watched_on == 0 || dfa_redis_connection_id(w->conn) != w->watched_on))
+            return false;
+    }
+    return true;
+}
+
+/* One round: read the state, decide, send the transactions. Their replies
+ * are read by receive_round. */
 static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *err)
 {
     for (;;) {
@@ -1154,35 +1228,47 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
             st = decide_all(a, items, &a->cut, &again, err);
         if (st != DFA_OK)
             return st;
-        if (a->watched_on != 0 && dfa_redis_connection_id(a->redis) == a->watched_on)
+        if (still_watched(a))
             break;
     }
     if (a->before_send)
         a->before_send(a->before_send_ctx);
-    dfa_status st = build_transaction(a, a->topic, a->tx, err);
-    if (st == DFA_OK)
-        st = dfa_redis_send_resp(a->redis, a->tx, err);
-    a->n_sent = st == DFA_OK ? dfa_resp_commands(a->tx) : 0;
-    return st;
+    return send_transactions(a, err);
 }
 
-/* Reads the round's replies; *conflict when EXEC refused and the provinces
- * are still to do. A province stopped by a damaged key fails the batch once
- * the others are applied: its items wait, uncommitted, until it is repaired. */
+/* Reads every province's transaction replies. A province whose EXEC was
+ * refused stays pending (*conflict) and is read and decided again; the
+ * others are done. A province stopped by a damaged key fails the batch once
+ * the others are applied: its items wait, uncommitted, until it is
+ * repaired. */
 static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
 {
     *conflict = false;
-    dfa_redis_tally t;
-    dfa_status st = dfa_redis_receive_tally(a->redis, a->n_sent, &t, err);
-    if (st == DFA_OK)
-        st = check_transaction(&t, a->n_sent, conflict, err);
-    if (st == DFA_OK && *conflict)
-        dfa_log(DFA_LOG_INFO, "apply_conflict", "reason=watched_markers_changed round=%d", a->round);
+    dfa_status st = DFA_OK;
+    for (int p = 0; p < MAX_PROVINCES; p++) {
+        province_work *w = &a->work[p];
+        if (!w->pending || !w->n_sent)
+            continue;
+        bool refused = false;
+        dfa_redis_tally t;
+        dfa_status s = dfa_redis_receive_tally(w->conn, w->n_sent, &t, err);
+        if (s == DFA_OK)
+            s = check_transaction(&t, w->n_sent, &refused, err);
+        w->n_sent = 0;
+        if (s != DFA_OK && st == DFA_OK)
+            st = s; /* the first failure is reported; the other provinces' replies are still read */
+        if (s == DFA_OK && refused) {
+            *conflict = true;
+            dfa_log(DFA_LOG_INFO, "apply_conflict", "reason=watched_markers_changed province=%s round=%d",
+                    province_code(a, p), a->round);
+        } else if (s == DFA_OK) {
+            w->pending = false;
+        }
+    }
     for (int p = 0; st == DFA_OK && !*conflict && p < MAX_PROVINCES; p++)
-        a->work[p].pending = false;
+        a->work[p].pending = false; /* stopped provinces too: the error below says so */
     if (st == DFA_OK && !*conflict && a->stop_msg[0])
         st = dfa_fail(err, DFA_ERR_IO, "%s", a->stop_msg);
-    a->n_sent = 0;
     return st;
 }
 
@@ -1241,6 +1327,7 @@ static dfa_status take_staged(dfa_applier *a, dfa_batch_item *items, size_t n, s
 }
 
 size_t dfa_applier_taken(const dfa_applier *a) { return a->cut; }
+uint64_t dfa_applier_round_trips(const dfa_applier *a) { return a->round_trips; }
 
 dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, dfa_error *err)
 {
@@ -1257,7 +1344,7 @@ dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     a->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    a->topic = topic, a->round = 0, a->n_sent = 0;
+    a->topic = topic, a->round = 0;
     dfa_status st = take_staged(a, items, n, &a->cut, err);
     if (st == DFA_OK)
         st = group_items(a, items, a->cut, err);

@@ -5,12 +5,15 @@
  * caller (dfa_batch, which owns the messages) hands it items, it decides each one's outcome against what Redis
  * already holds (offset markers, what is remembered of each id, the current
  * value of every counter the batch touches), merges the deltas, and writes
- * the resulting values atomically with the provinces' offset markers. No
- * command of the transaction can fail on data: a counter that would leave
- * the 64-bit range, or a key of the wrong type, is found in the read. Two
- * pipelined round trips per batch when nothing interferes: the state read
- * under WATCH, then one MULTI/EXEC. The second can run while the caller
- * prepares its next batch (begin, then finish). */
+ * the resulting values atomically with each province's offset markers: one
+ * transaction per province, on a connection of its own (its keys share one
+ * hash tag, so they would share one slot of a Redis Cluster). No command of a
+ * transaction can fail on data: a counter that would leave the 64-bit range,
+ * or a key of the wrong type, is found in the read. Two round trips per
+ * batch when nothing interferes, whatever the number of provinces: the state
+ * read under each province's WATCH, then the provinces' MULTI/EXEC, sent
+ * together. The second can run while the caller prepares its next batch
+ * (begin, then finish). */
 #ifndef DFA_APPLIER_H
 #define DFA_APPLIER_H
 
@@ -88,6 +91,10 @@ dfa_status dfa_applier_finish(dfa_applier *a, dfa_batch_item *items, size_t *don
 /* How many of begin's items the batch in flight took: fewer than n when
  * their counters would pass max_keys (the rest are for the next batch). */
 size_t dfa_applier_taken(const dfa_applier *a);
+
+/* Round trips to Redis so far: each read step and each transaction step is
+ * one, however many provinces (each on its own connection) it serves. */
+uint64_t dfa_applier_round_trips(const dfa_applier *a);
 
 /* Staging: while a batch is in flight, the caller may hand the applier the
  * next batch's items as they are parsed, so their deltas are merged (as if

@@ -40,6 +40,20 @@ static void drop(dfa_redis *r)
     r->ctx = NULL;
 }
 
+dfa_status dfa_redis_clone(const dfa_redis *r, dfa_redis **out, dfa_error *err)
+{
+    dfa_redis *c = calloc(1, sizeof *c);
+    if (!c)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    memcpy(c->host, r->host, sizeof c->host);
+    memcpy(c->user, r->user, sizeof c->user);
+    memcpy(c->password, r->password, sizeof c->password);
+    c->port = r->port;
+    c->timeout_ms = r->timeout_ms;
+    *out = c;
+    return DFA_OK;
+}
+
 void dfa_redis_free(dfa_redis *r)
 {
     if (!r)
@@ -137,7 +151,7 @@ dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *er
     return flush_output(r, err);
 }
 
-static dfa_status receive_replies(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err)
+dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err)
 {
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
@@ -237,7 +251,7 @@ dfa_status dfa_redis_run(dfa_redis *r, const dfa_resp *cmds, redisReply **replie
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
     dfa_status st = dfa_redis_send_resp(r, cmds, err);
-    return st == DFA_OK ? receive_replies(r, replies, n, err) : st;
+    return st == DFA_OK ? dfa_redis_receive(r, replies, n, err) : st;
 }
 
 dfa_status dfa_redis_call(dfa_redis *r, const char *const *argv, size_t argc, redisReply **reply, dfa_error *err)

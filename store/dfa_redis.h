@@ -22,6 +22,10 @@ typedef struct dfa_redis dfa_redis;
 dfa_status dfa_redis_new(const dfa_config *cfg, dfa_redis **out, dfa_error *err);
 void dfa_redis_free(dfa_redis *r);
 
+/* A second connection to the same server with the same credentials (not
+ * connected yet); *out belongs to the caller (dfa_redis_free). */
+dfa_status dfa_redis_clone(const dfa_redis *r, dfa_redis **out, dfa_error *err);
+
 /* Connects now if not connected (with backoff after a failure). */
 dfa_status dfa_redis_connect(dfa_redis *r, dfa_error *err);
 
@@ -52,7 +56,11 @@ typedef struct {
     size_t last_elements;      /* its length when an array */
 } dfa_redis_tally;
 
-/* Reads exactly n replies into *t; fails like dfa_redis_pipeline. */
+/* Reads exactly n replies owed after dfa_redis_send_resp into replies[] (the
+ * caller frees each); fails like dfa_redis_run. */
+dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_error *err);
+
+/* Reads exactly n replies into *t; fails like dfa_redis_run. */
 dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, dfa_error *err);
 
 /* Calls fn(ctx, key) for every key matching the glob `match`, walking the
