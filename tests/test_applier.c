@@ -200,6 +200,46 @@ static void test_writer_between_read_and_exec(void **state)
     close_writer(&w);
 }
 
+/* Another consumer applies only Hà Nội's message between our read and our
+ * EXECs: Hà Nội's transaction is refused and that province alone is read
+ * and decided again (its event now replayed); Kiên Giang's went in at once. */
+static void apply_hanoi_first(void *ctx)
+{
+    intruder *in = ctx;
+    if (in->calls++ > 0) { /* before the redo: Kiên Giang's transaction went in already */
+        assert_field(in->f, MONTH_91, "_events@91x", "2");
+        return;
+    }
+    writer other = open_writer(in->f);
+    dfa_batch_item *items = make_items(in->f, batch, 3, 0);
+    apply(&other, items + 2, 1);
+    assert_int_equal(items[2].outcome, DFA_OUTCOME_COUNTED);
+    free_items(items, 3);
+    close_writer(&other);
+}
+
+static void test_one_province_refused(void **state)
+{
+    fixture *f = *state;
+    writer w = open_writer(f);
+    intruder in = {f, 0};
+    dfa_applier_set_before_send(w.applier, apply_hanoi_first, &in);
+    dfa_batch_item *items = make_items(f, batch, 3, 0);
+    uint64_t trips = dfa_applier_round_trips(w.applier);
+    apply(&w, items, 3);
+    assert_int_equal(in.calls, 2);
+    assert_int_equal(items[0].outcome, DFA_OUTCOME_COUNTED);
+    assert_int_equal(items[1].outcome, DFA_OUTCOME_COUNTED);
+    assert_int_equal(items[2].outcome, DFA_OUTCOME_REPLAYED);
+    assert_int_equal(dfa_applier_round_trips(w.applier) - trips, 4); /* read, write; then Hà Nội's again */
+    assert_field(f, MONTH_91, "_events@91x", "2");
+    assert_field(f, "dfa:{p:01}:c:M2024-05", "_events@01", "1");
+    assert_field(f, "dfa:{p:91}:off", TOPIC ":0", "1");
+    assert_field(f, "dfa:{p:01}:off", TOPIC ":0", "2");
+    free_items(items, 3);
+    close_writer(&w);
+}
+
 static void test_retraction_and_duplicate_in_later_batches(void **state)
 {
     fixture *f = *state;
@@ -563,6 +603,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_writer_between_read_and_exec, flush),
+        cmocka_unit_test_setup(test_one_province_refused, flush),
         cmocka_unit_test_setup(test_retraction_and_duplicate_in_later_batches, flush),
         cmocka_unit_test_setup(test_items_move_between_begin_and_finish, flush),
         cmocka_unit_test_setup(test_staged_batch_counts_what_counts, flush),
