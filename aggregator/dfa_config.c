@@ -38,6 +38,8 @@ static const key_spec keys[] = {
     {"redis.user", T_STRING, "", 0, 0},
     {"redis.password", T_STRING, "", 0, 0}, /* a secret: file or environment only */
     {"redis.timeout_ms", T_INT, "5000", 10, 600000},
+    {"redis.wait_replicas", T_INT, "0", 0, 16},
+    {"redis.wait_timeout_ms", T_INT, "2000", 1, 600000},
     {"consumer.group", T_STRING, "dfa-consumers", 0, 0},
     {"consumer.batch_events", T_INT, "5000", 1, 1000000},
     {"consumer.batch_ms", T_INT, "200", 1, 60000},

@@ -523,6 +523,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "dfa-consumer: %s\n", err.msg);
         rc = 2;
     } else {
+        dfa_applier_wait_replicas(c.applier, (int)dfa_config_int(cfg, "redis.wait_replicas"),
+                                  (int)dfa_config_int(cfg, "redis.wait_timeout_ms"));
         signal(SIGTERM, on_stop);
         signal(SIGINT, on_stop);
         dfa_log(DFA_LOG_INFO, "started", "client_id=%s group=%s topic=%s", c.client_id,

@@ -103,6 +103,7 @@ struct dfa_applier {
     size_t cut;    /* items[0..cut) are this batch */
     int round;     /* read-decide-write attempts so far */
     uint64_t round_trips; /* read steps and transaction steps: each a round trip, however many connections */
+    int wait_replicas, wait_timeout_ms;
     dfa_applier_hook before_send;
     void *before_send_ctx;
     province_work work[MAX_PROVINCES];
@@ -1236,6 +1237,31 @@ static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *e
     return send_transactions(a, err);
 }
 
+/* WAIT on every connection that just applied a transaction: only once the
+ * replicas hold it may the batch be committed, or a failover to a replica
+ * that never got it would lose events whose offsets were committed. */
+static dfa_status wait_for_replicas(dfa_applier *a, const bool *applied, dfa_error *err)
+{
+    char n[16], ms[16];
+    snprintf(n, sizeof n, "%d", a->wait_replicas);
+    snprintf(ms, sizeof ms, "%d", a->wait_timeout_ms);
+    const char *argv[] = {"WAIT", n, ms};
+    dfa_status st = DFA_OK;
+    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++) {
+        if (!applied[p])
+            continue;
+        redisReply *r = NULL;
+        st = dfa_redis_call(a->work[p].conn, argv, 3, &r, err);
+        if (st == DFA_OK && (r->type != REDIS_REPLY_INTEGER || r->integer < a->wait_replicas))
+            st = dfa_fail(err, DFA_ERR_IO, "redis: province %s: %lld of %d replicas acknowledged within %d ms",
+                          province_code(a, p), r->type == REDIS_REPLY_INTEGER ? (long long)r->integer : -1LL,
+                          a->wait_replicas, a->wait_timeout_ms);
+        freeReplyObject(r);
+    }
+    a->round_trips++;
+    return st;
+}
+
 /* Reads every province's transaction replies. A province whose EXEC was
  * refused stays pending (*conflict) and is read and decided again; the
  * others are done. A province stopped by a damaged key fails the batch once
@@ -1245,6 +1271,7 @@ static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
 {
     *conflict = false;
     dfa_status st = DFA_OK;
+    bool applied[MAX_PROVINCES] = {false};
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending || !w->n_sent)
@@ -1263,13 +1290,22 @@ static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
                     province_code(a, p), a->round);
         } else if (s == DFA_OK) {
             w->pending = false;
+            applied[p] = true;
         }
     }
+    if (st == DFA_OK && a->wait_replicas > 0)
+        st = wait_for_replicas(a, applied, err);
     for (int p = 0; st == DFA_OK && !*conflict && p < MAX_PROVINCES; p++)
         a->work[p].pending = false; /* stopped provinces too: the error below says so */
     if (st == DFA_OK && !*conflict && a->stop_msg[0])
         st = dfa_fail(err, DFA_ERR_IO, "%s", a->stop_msg);
     return st;
+}
+
+void dfa_applier_wait_replicas(dfa_applier *a, int n, int timeout_ms)
+{
+    a->wait_replicas = n;
+    a->wait_timeout_ms = timeout_ms;
 }
 
 void dfa_applier_set_before_send(dfa_applier *a, dfa_applier_hook fn, void *ctx)

@@ -66,6 +66,12 @@ dfa_status dfa_applier_new(dfa_redis *redis, const dfa_core *core, size_t max_ke
                            dfa_applier **out, dfa_error *err);
 void dfa_applier_free(dfa_applier *a);
 
+/* With replicas: after each province's transaction, wait until n replicas
+ * hold it (WAIT, at most timeout_ms); a batch they do not all acknowledge
+ * fails like an outage, so its offsets are not committed. 0 (the default):
+ * no waiting. */
+void dfa_applier_wait_replicas(dfa_applier *a, int n, int timeout_ms);
+
 /* Applies items[0..n) consumed from topic, in order. Items with a NULL event
  * must already be DFA_OUTCOME_DEAD_LETTER. When the counters of the whole
  * batch would pass max_keys only a prefix is applied: *done says how many
