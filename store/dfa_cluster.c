@@ -275,7 +275,8 @@ uint64_t dfa_cluster_refreshes(const dfa_cluster *c) { return c->refreshes; }
 
 /* ---- reading the map: CLUSTER SLOTS ----
  * Each element: [start, end, [host, port, id, ...] of the master, then one
- * such triple per replica not failed]. */
+ * such entry per replica that is not failed and whose replication offset
+ * gossip reported as other than 0 (Redis 7.0)]. */
 
 static bool is_int(const redisReply *r, long long lo, long long hi)
 {
@@ -431,18 +432,24 @@ static int ask_rank(const dfa_cluster *c, const cluster_node *n, const cluster_n
 
 static dfa_status refresh_asking(dfa_cluster *c, const cluster_node *first, dfa_error *err)
 {
-    dfa_status st = dfa_fail(err, DFA_ERR_IO, "redis cluster: no node to ask for the slot map");
+    dfa_error last = {0};
+    dfa_status st = dfa_fail(&last, DFA_ERR_IO, "redis cluster: no node to ask for the slot map");
     for (int rank = 0; rank <= 3; rank++)
         for (size_t i = 0; i < c->n_nodes; i++) {
             /* c->nodes may grow while a map is parsed: index it afresh each time */
-            if (ask_rank(c, c->nodes[i], first) != rank)
+            cluster_node *n = c->nodes[i];
+            if (ask_rank(c, n, first) != rank)
                 continue;
-            st = refresh_from(c, c->nodes[i], err);
-            if (st == DFA_OK || st == DFA_ERR_NOMEM)
-                return st;
-            dfa_log(DFA_LOG_WARN, "redis_cluster_node_unanswered", "host=%s port=%d", c->nodes[i]->host, c->nodes[i]->port);
+            st = refresh_from(c, n, &last);
+            if (st == DFA_OK)
+                return DFA_OK;
+            if (st == DFA_ERR_NOMEM)
+                return dfa_fail(err, st, "%s", last.msg);
+            char why[DFA_ERROR_MSG_MAX + 8];
+            dfa_log(DFA_LOG_WARN, "redis_cluster_node_unanswered", "host=%s port=%d why=%s", n->host, n->port,
+                    dfa_log_quote(last.msg, why, sizeof why));
         }
-    return st;
+    return dfa_fail(err, st, "%s", last.msg);
 }
 
 dfa_status dfa_cluster_refresh(dfa_cluster *c, dfa_error *err) { return refresh_asking(c, NULL, err); }

@@ -83,7 +83,8 @@ typedef struct {
     int port;
     const char *id;    /* its node id (40 hex digits) */
     size_t slots;      /* how many slots it serves */
-    size_t replicas;   /* replicas not failed, as CLUSTER SLOTS lists them: the most WAIT can count */
+    size_t replicas;   /* its replicas as CLUSTER SLOTS lists them: not failed, and (Redis 7.0) known
+                        * to have replicated something, so 0 on a cluster never written: what WAIT can count */
     dfa_redis *redis;  /* its connection */
 } dfa_cluster_master;
 
