@@ -265,6 +265,7 @@ start_cluster() { # start_cluster: 6 redis-server (3 masters, 1 replica each), A
   redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$WORK/cluster-create.log" 2>&1 ||
     { log "redis-cli --cluster create failed:"; tail -5 "$WORK/cluster-create.log" >&2; return 1; }
   cluster_wait_ok "${CLUSTER_PORTS[@]}" || return 1
+  cluster_wait_synced "${CLUSTER_PORTS[@]}" || return 1
   for port in "${CLUSTER_PORTS[@]}"; do
     redis-cli -p "$port" role | head -1 | grep -qx master && { CLUSTER_SEED=127.0.0.1:$port; break; }
   done
@@ -277,6 +278,18 @@ cluster_wait_ok() { # cluster_wait_ok PORT...: until CLUSTER INFO says cluster_s
   for port in "$@"; do
     until redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; do
       [ $SECONDS -lt $deadline ] || { log "cluster_state not ok on port $port"; return 1; }
+      sleep 0.1
+    done
+  done
+}
+
+cluster_wait_synced() { # cluster_wait_synced PORT...: until each master's replica is online (30 s at most):
+  # before, a write is on one node only and a replica could not take over
+  local port deadline=$((SECONDS + 30))
+  for port in "$@"; do
+    redis-cli -p "$port" role 2>/dev/null | head -1 | grep -qx master || continue
+    until redis-cli -p "$port" info replication 2>/dev/null | grep -q '^slave0:.*state=online'; do
+      [ $SECONDS -lt $deadline ] || { log "the replica of port $port is not online"; return 1; }
       sleep 0.1
     done
   done
