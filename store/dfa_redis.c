@@ -19,18 +19,26 @@ struct dfa_redis {
 uint64_t dfa_redis_connection_id(const dfa_redis *r) { return r->ctx ? r->connections : 0; }
 uint64_t dfa_redis_round_trips(const dfa_redis *r) { return r->round_trips; }
 
-dfa_status dfa_redis_new(const dfa_config *cfg, dfa_redis **out, dfa_error *err)
+dfa_status dfa_redis_new_at(const char *host, int port, const char *user, const char *password, int timeout_ms,
+                           dfa_redis **out, dfa_error *err)
 {
     dfa_redis *r = calloc(1, sizeof *r);
     if (!r)
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    snprintf(r->host, sizeof r->host, "%s", dfa_config_str(cfg, "redis.host"));
-    snprintf(r->user, sizeof r->user, "%s", dfa_config_str(cfg, "redis.user"));
-    snprintf(r->password, sizeof r->password, "%s", dfa_config_str(cfg, "redis.password"));
-    r->port = (int)dfa_config_int(cfg, "redis.port");
-    r->timeout_ms = (int)dfa_config_int(cfg, "redis.timeout_ms");
+    snprintf(r->host, sizeof r->host, "%s", host);
+    snprintf(r->user, sizeof r->user, "%s", user ? user : "");
+    snprintf(r->password, sizeof r->password, "%s", password ? password : "");
+    r->port = port;
+    r->timeout_ms = timeout_ms;
     *out = r;
     return DFA_OK;
+}
+
+dfa_status dfa_redis_new(const dfa_config *cfg, dfa_redis **out, dfa_error *err)
+{
+    return dfa_redis_new_at(dfa_config_str(cfg, "redis.host"), (int)dfa_config_int(cfg, "redis.port"),
+                            dfa_config_str(cfg, "redis.user"), dfa_config_str(cfg, "redis.password"),
+                            (int)dfa_config_int(cfg, "redis.timeout_ms"), out, err);
 }
 
 static void drop(dfa_redis *r)

@@ -20,6 +20,11 @@ typedef struct dfa_redis dfa_redis;
 
 /* Reads redis.* from cfg (copied). Does not connect yet. */
 dfa_status dfa_redis_new(const dfa_config *cfg, dfa_redis **out, dfa_error *err);
+/* The same with the address and credentials given (copied; user and password
+ * may be NULL or "" for none): for the nodes of a cluster (dfa_cluster.h),
+ * whose addresses come from the cluster, not from the config. */
+dfa_status dfa_redis_new_at(const char *host, int port, const char *user, const char *password, int timeout_ms,
+                           dfa_redis **out, dfa_error *err);
 void dfa_redis_free(dfa_redis *r);
 
 /* A second connection to the same server with the same credentials (not

@@ -227,3 +227,70 @@ kill_and_wait() { # kill_and_wait SIGNAL PID: sends SIGNAL and waits until the p
   kill -s "$1" "$2"
   wait "$2" 2>/dev/null || true
 }
+
+# --- a Redis Cluster (store/dfa_cluster.c; docs/operations.md "Redis Cluster") ---
+
+free_ports() { # free_ports N: N distinct free loopback ports, one a line
+  python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+
+start_cluster() { # start_cluster: 6 redis-server (3 masters, 1 replica each), AOF on, fsync always, the
+  # provinces balanced 12/11/11 (scripts/dfa-cluster-balance); sets CLUSTER_PORTS (the 6), CLUSTER_SEED
+  # (host:port of a master) and CLUSTER_PIDS ("port:pid" each). CLUSTER_NODE_TIMEOUT_MS (2000) is how
+  # long a dead master goes unnoticed before its replica takes over.
+  local ports i port dir addrs=()
+  mapfile -t ports < <(free_ports 12) # a client port and a bus port each: port + 10000 may not exist
+  CLUSTER_PORTS=("${ports[@]:0:6}") CLUSTER_PIDS=()
+  for ((i = 0; i < 6; i++)); do
+    port=${ports[i]} dir="$WORK/cluster-$port"
+    mkdir -p "$dir"
+    redis-server --port "$port" --cluster-port "${ports[i + 6]}" --bind 127.0.0.1 --dir "$dir" \
+      --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
+      --cluster-node-timeout "${CLUSTER_NODE_TIMEOUT_MS:-2000}" --appendonly yes --appendfsync always \
+      --save '' --daemonize no --logfile "$dir/redis.log" &
+    PIDS+=("$!")
+    CLUSTER_PIDS+=("$port:$!")
+    addrs+=("127.0.0.1:$port")
+  done
+  for port in "${CLUSTER_PORTS[@]}"; do
+    for ((i = 0; i < 100; i++)); do
+      redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break
+      sleep 0.1
+    done
+  done
+  redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$WORK/cluster-create.log" 2>&1 ||
+    { log "redis-cli --cluster create failed:"; tail -5 "$WORK/cluster-create.log" >&2; return 1; }
+  cluster_wait_ok "${CLUSTER_PORTS[@]}" || return 1
+  cluster_wait_synced "${CLUSTER_PORTS[@]}" || return 1
+  for port in "${CLUSTER_PORTS[@]}"; do
+    redis-cli -p "$port" role | head -1 | grep -qx master && { CLUSTER_SEED=127.0.0.1:$port; break; }
+  done
+  "$ROOT/scripts/dfa-cluster-balance" "$CLUSTER_SEED" >"$WORK/cluster-balance.log" 2>&1 ||
+    { log "dfa-cluster-balance failed:"; tail -5 "$WORK/cluster-balance.log" >&2; return 1; }
+}
+
+cluster_wait_ok() { # cluster_wait_ok PORT...: until CLUSTER INFO says cluster_state:ok on each (30 s at most)
+  local port deadline=$((SECONDS + 30))
+  for port in "$@"; do
+    until redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; do
+      [ $SECONDS -lt $deadline ] || { log "cluster_state not ok on port $port"; return 1; }
+      sleep 0.1
+    done
+  done
+}
+
+cluster_wait_synced() { # cluster_wait_synced PORT...: until each master's replica is online (30 s at most):
+  # before, a write is on one node only and a replica could not take over
+  local port deadline=$((SECONDS + 30))
+  for port in "$@"; do
+    redis-cli -p "$port" role 2>/dev/null | head -1 | grep -qx master || continue
+    until redis-cli -p "$port" info replication 2>/dev/null | grep -q '^slave0:.*state=online'; do
+      [ $SECONDS -lt $deadline ] || { log "the replica of port $port is not online"; return 1; }
+      sleep 0.1
+    done
+  done
+}
