@@ -50,16 +50,7 @@ static void drop(dfa_redis *r)
 
 dfa_status dfa_redis_clone(const dfa_redis *r, dfa_redis **out, dfa_error *err)
 {
-    dfa_redis *c = calloc(1, sizeof *c);
-    if (!c)
-        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    memcpy(c->host, r->host, sizeof c->host);
-    memcpy(c->user, r->user, sizeof c->user);
-    memcpy(c->password, r->password, sizeof c->password);
-    c->port = r->port;
-    c->timeout_ms = r->timeout_ms;
-    *out = c;
-    return DFA_OK;
+    return dfa_redis_new_at(r->host, r->port, r->user, r->password, r->timeout_ms, out, err);
 }
 
 void dfa_redis_free(dfa_redis *r)
