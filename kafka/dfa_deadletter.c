@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_array.h"
 #include "dfa_clock.h"
 #include "dfa_kafka.h"
 #include "dfa_log.h"
@@ -323,14 +324,8 @@ void dfa_deadletter_free(dfa_deadletter *d)
 dfa_status dfa_deadletter_send(dfa_deadletter *d, const rd_kafka_message_t *src, const char *code, const char *reason,
                                dfa_error *err)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        dl_record **nr = realloc(d->records, cap * sizeof *nr);
-        if (!nr)
-            return dfa_fail(err, DFA_ERR_NOMEM, "dead-letter: out of memory");
-        d->records = nr;
-        d->cap = cap;
-    }
+    if (!dfa_array_reserve((void **)&d->records, &d->cap, d->n + 1, sizeof *d->records))
+        return dfa_fail(err, DFA_ERR_NOMEM, "dead-letter: out of memory");
     dl_record *r = record_new(d, src, code, reason);
     if (!r)
         return dfa_fail(err, DFA_ERR_NOMEM, "dead-letter: out of memory for a record of %zu bytes", src->len);

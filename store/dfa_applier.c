@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dfa_accum.h"
+#include "dfa_array.h"
 #include "dfa_arena.h"
 #include "dfa_delta.h"
 #include "dfa_keys.h"
@@ -171,24 +172,6 @@ static void args_free(arg_list *l)
     memset(l, 0, sizeof *l);
 }
 
-/* Grows *p to hold n items of size bytes, the new ones zeroed; false when
- * out of memory. */
-static bool reserve(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < n)
-        c *= 2;
-    char *np = realloc(*p, c * size);
-    if (!np)
-        return false;
-    memset(np + *cap * size, 0, (c - *cap) * size);
-    *p = np;
-    *cap = c;
-    return true;
-}
-
 static const char *province_code(const dfa_applier *a, int p)
 {
     return dfa_provinces_current(dfa_core_provinces(a->core), (size_t)p)->code;
@@ -322,7 +305,7 @@ static int day_group_of(dfa_applier *a, int p, const dfa_event *ev, dfa_error *e
     int64_t known = dfa_accum_get(a->day_index, key, "");
     if (known)
         return (int)known - 1;
-    if (!reserve((void **)&a->days, &a->cap_days, a->n_days + 1, sizeof *a->days))
+    if (!dfa_array_reserve((void **)&a->days, &a->cap_days, a->n_days + 1, sizeof *a->days))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"), -1;
     day_group *g = &a->days[a->n_days];
     g->province = p;
@@ -337,7 +320,7 @@ static int day_group_of(dfa_applier *a, int p, const dfa_event *ev, dfa_error *e
  * every valid item its day group. */
 static dfa_status group_items(dfa_applier *a, dfa_batch_item *items, size_t n, dfa_error *err)
 {
-    if (!reserve((void **)&a->item_day, &a->cap_item_day, n, sizeof *a->item_day))
+    if (!dfa_array_reserve((void **)&a->item_day, &a->cap_item_day, n, sizeof *a->item_day))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         a->item_day[i] = -1;
@@ -662,7 +645,7 @@ static dfa_status exchange_reads(dfa_applier *a, dfa_error *err)
         if (!w->pending)
             continue;
         w->n_replies = dfa_resp_commands(w->rx);
-        if (!reserve((void **)&w->replies, &w->cap_replies, w->n_replies, sizeof *w->replies))
+        if (!dfa_array_reserve((void **)&w->replies, &w->cap_replies, w->n_replies, sizeof *w->replies))
             return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         /* every connection sent to is read, even after a failure, so none is left owing replies */
         dfa_status s = dfa_redis_receive(w->conn, w->replies, w->n_replies, st == DFA_OK ? err : NULL);
@@ -696,9 +679,9 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
 {
     size_t n_entries = dfa_accum_size(a->acc), n_keys = dfa_accum_keys(a->acc);
     size_t cap_base = a->cap_entries;
-    if (!reserve((void **)&a->base, &cap_base, n_entries, sizeof *a->base) ||
-        !reserve((void **)&a->running, &a->cap_entries, n_entries, sizeof *a->running) ||
-        !reserve((void **)&a->key_reply, &a->cap_keys, n_keys, sizeof *a->key_reply))
+    if (!dfa_array_reserve((void **)&a->base, &cap_base, n_entries, sizeof *a->base) ||
+        !dfa_array_reserve((void **)&a->running, &a->cap_entries, n_entries, sizeof *a->running) ||
+        !dfa_array_reserve((void **)&a->key_reply, &a->cap_keys, n_keys, sizeof *a->key_reply))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"); /* base and running grow alike: same sizes */
     memset(a->base, 0, n_entries * sizeof *a->base);
     dfa_status st = DFA_OK;
@@ -750,7 +733,7 @@ static const char *recall(const dfa_applier *a, const day_group *d, const char *
 static dfa_status remember(dfa_applier *a, day_group *d, const char *id, const char *value, dfa_error *err)
 {
     const char *v = dfa_arena_strdup(a->pool, value);
-    if (!v || !reserve((void **)&a->values, &a->cap_values, a->n_values + 1, sizeof *a->values))
+    if (!v || !dfa_array_reserve((void **)&a->values, &a->cap_values, a->n_values + 1, sizeof *a->values))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     a->values[a->n_values++] = v;
     dfa_status st = dfa_accum_add(a->memory, d->key, id, (int64_t)a->n_values - dfa_accum_get(a->memory, d->key, id), err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_array.h"
 #include "dfa_log.h"
 
 /* items[0..n): in the order taken. While a batch is in flight its messages
@@ -39,20 +40,15 @@ void dfa_batch_free(dfa_batch *b)
     free(b);
 }
 
+/* Room for one more message; the items may move (the applier is given the
+ * array again at finish). */
 static bool grow(dfa_batch *b)
 {
-    if (b->n < b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    dfa_batch_item *ni = realloc(b->items, cap * sizeof *ni);
-    if (!ni)
+    size_t cap_items = b->cap, cap_sources = b->cap;
+    if (!dfa_array_reserve((void **)&b->items, &cap_items, b->n + 1, sizeof *b->items) ||
+        !dfa_array_reserve((void **)&b->sources, &cap_sources, b->n + 1, sizeof *b->sources))
         return false;
-    b->items = ni; /* the applier is given the array again at finish: it may move */
-    void **ns = realloc(b->sources, cap * sizeof *ns);
-    if (!ns)
-        return false;
-    b->sources = ns;
-    b->cap = cap;
+    b->cap = cap_items < cap_sources ? cap_items : cap_sources;
     return true;
 }
 

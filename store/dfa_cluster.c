@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dfa_array.h"
 #include "dfa_log.h"
 
 /* ---- the key slot ----
@@ -161,14 +162,8 @@ static cluster_node *find_node(const dfa_cluster *c, const char *host, int port)
 
 static dfa_status add_node(dfa_cluster *c, const char *host, int port, cluster_node **out, dfa_error *err)
 {
-    if (c->n_nodes == c->cap_nodes) {
-        size_t cap = c->cap_nodes ? c->cap_nodes * 2 : 8;
-        cluster_node **grown = realloc(c->nodes, cap * sizeof *grown);
-        if (!grown)
-            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-        c->nodes = grown;
-        c->cap_nodes = cap;
-    }
+    if (!dfa_array_reserve((void **)&c->nodes, &c->cap_nodes, c->n_nodes + 1, sizeof *c->nodes))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     cluster_node *n = calloc(1, sizeof *n);
     if (!n)
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
