@@ -57,7 +57,9 @@ typedef struct {
 
 typedef struct dfa_applier dfa_applier;
 
-/* Keeps redis and core (borrowed). max_keys bounds the counters one call may
+/* Keeps redis and core (borrowed): redis names the server; each province
+ * gets a connection of its own, cloned from it and owned by the applier.
+ * max_keys bounds the counters one call may
  * hold in memory. horizon_years: events dated before 1 January of the year
  * horizon_years before their message's timestamp are dead-lettered
  * (outside_horizon); what is remembered of ids is kept that long and a year
