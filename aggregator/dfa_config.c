@@ -4,6 +4,7 @@
 #include "dfa_text.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ static const key_spec keys[] = {
     {"redis.port", T_INT, "6379", 1, 65535},
     {"redis.user", T_STRING, "", 0, 0},
     {"redis.password", T_STRING, "", 0, 0}, /* a secret: file or environment only */
+    {"redis.cluster_seeds", T_STRING, "", 0, 0}, /* host:port,...: a Redis Cluster instead of redis.host */
     {"redis.timeout_ms", T_INT, "5000", 10, 600000},
     {"redis.wait_replicas", T_INT, "0", 0, 16},
     {"redis.wait_timeout_ms", T_INT, "2000", 1, 600000},
@@ -113,6 +115,35 @@ void dfa_config_free(dfa_config *cfg)
     free(cfg);
 }
 
+/* "" or host:port[,host:port...]: a host of letters, digits, '.', '-', ':'
+ * (IPv6) or '_', and a port 1..65535 after its last ':'. */
+static bool host_ports(const char *value)
+{
+    for (const char *p = value; *p;) {
+        size_t len = strcspn(p, ","), host = 0;
+        for (size_t i = 0; i < len; i++)
+            if (p[i] == ':')
+                host = i;
+        if (host == 0 || host + 1 == len || len - host > 6)
+            return false;
+        for (size_t i = 0; i < host; i++)
+            if (!isalnum((unsigned char)p[i]) && !strchr(".-:_", p[i]))
+                return false;
+        long port = 0;
+        for (size_t i = host + 1; i < len; i++) {
+            if (!isdigit((unsigned char)p[i]))
+                return false;
+            port = port * 10 + (p[i] - '0');
+        }
+        if (port < 1 || port > 65535)
+            return false;
+        p += len;
+        if (*p == ',' && !*++p)
+            return false; /* a trailing comma */
+    }
+    return true;
+}
+
 static dfa_status check_value(const key_spec *k, const char *value, const char *origin, dfa_error *err)
 {
     if (k->type == T_INT) {
@@ -125,6 +156,10 @@ static dfa_status check_value(const key_spec *k, const char *value, const char *
     } else if (strcmp(k->key, "log.level") == 0) {
         if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") && strcmp(value, "error"))
             return dfa_fail(err, DFA_ERR_CONFIG, "%s: log.level: expected debug|info|warn|error, got \"%s\"",
+                            origin, DFA_TEXT_SHOWN(value, 44));
+    } else if (strcmp(k->key, "redis.cluster_seeds") == 0) {
+        if (!host_ports(value))
+            return dfa_fail(err, DFA_ERR_CONFIG, "%s: redis.cluster_seeds: expected host:port[,host:port...], got \"%s\"",
                             origin, DFA_TEXT_SHOWN(value, 44));
     } else if (strncmp(k->key, "topic.", 6) == 0 || strcmp(k->key, "consumer.group") == 0) {
         for (const char *c = value; *c; c++)

@@ -18,6 +18,7 @@
 
 #define MAX_PROVINCES 64
 #define MAX_ROUNDS 8
+#define MAX_REROUTES 30 /* a batch's redirections and lost connections on a cluster, each ~100 ms apart */
 #define POOL_CHUNK (256 * 1024)
 #define TRIM_YEARS_PER_BATCH 2 /* bounds one transaction's DEL; the next batches go on */
 
@@ -64,9 +65,11 @@ typedef struct {
     size_t off_reply, horizon_reply, months_reply, gauges_reply;
     /* Its own connection, so that its WATCH fences its transaction alone:
      * EXEC drops every WATCH of a connection, so provinces sharing one could
-     * not each have a transaction of their own. */
+     * not each have a transaction of their own. On a cluster, to the master
+     * of its slot ({p:CC}). */
     dfa_redis *conn;
     uint64_t watched_on;     /* connection that sent this round's WATCH */
+    bool read;               /* its read step's replies are in, this round */
     dfa_resp *rx, *tx;       /* its read step, its transaction */
     redisReply **replies;    /* the read step's replies, until they are taken in */
     size_t n_replies, cap_replies, n_sent;
@@ -103,6 +106,7 @@ struct dfa_applier {
     int64_t now_ms;
     size_t cut;    /* items[0..cut) are this batch */
     int round;     /* read-decide-write attempts so far */
+    int reroutes;  /* redirections and lost connections a cluster made the batch redo */
     uint64_t round_trips; /* read steps and transaction steps: each a round trip, however many connections */
     int wait_replicas, wait_timeout_ms;
     dfa_applier_hook before_send;
@@ -402,11 +406,23 @@ static void read_command(dfa_applier *a, int p, const char *name, const char *ke
         dfa_resp_arg(rx, args->argv[k], args->len[k]);
 }
 
-/* Province p's connection and buffers, made when it first comes. */
-static dfa_status open_province(dfa_applier *a, province_work *w, dfa_error *err)
+/* Province p's connection and buffers, made when it first comes: the
+ * connection goes to the server of its keys, and is made again when a
+ * cluster's map moved their slot. */
+static dfa_status open_province(dfa_applier *a, int p, province_work *w, dfa_error *err)
 {
-    if (!w->conn && dfa_redis_clone(a->redis, &w->conn, err) != DFA_OK)
-        return DFA_ERR_NOMEM;
+    const char *off = province_key(a, p, "off");
+    if (!off)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    if (w->conn && !dfa_redis_still_serves(a->redis, w->conn, off)) {
+        dfa_redis_free(w->conn); /* nothing is in flight on it: a province is read first */
+        w->conn = NULL;
+    }
+    if (!w->conn) {
+        dfa_status st = dfa_redis_open_for_key(a->redis, off, &w->conn, err);
+        if (st != DFA_OK)
+            return st;
+    }
     if ((!w->rx && !(w->rx = dfa_resp_new())) || (!w->tx && !(w->tx = dfa_resp_new())))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     return DFA_OK;
@@ -631,45 +647,114 @@ static dfa_status read_registries(dfa_applier *a, dfa_error *err)
     return DFA_OK;
 }
 
-/* Sends every pending province's read step on its own connection, then
- * reads their replies into each province's replies: one round trip in all. */
-static dfa_status exchange_reads(dfa_applier *a, dfa_error *err)
+static bool unread(const province_work *w) { return w->pending && !w->read; }
+
+static bool any_unread(const dfa_applier *a)
+{
+    for (int p = 0; p < MAX_PROVINCES; p++)
+        if (unread(&a->work[p]))
+            return true;
+    return false;
+}
+
+/* The first redirection among a read step's replies (NULL when none): the
+ * province's keys are served elsewhere, or moving. */
+static const redisReply *redirection_in(const province_work *w)
+{
+    for (size_t i = 0; i < w->n_replies; i++)
+        if (w->replies[i]->type == REDIS_REPLY_ERROR && dfa_redis_is_redirection(w->replies[i]->str))
+            return w->replies[i];
+    return NULL;
+}
+
+static void free_province_replies(province_work *w)
+{
+    for (size_t i = 0; i < w->n_replies; i++)
+        freeReplyObject(w->replies[i]);
+    w->n_replies = 0;
+}
+
+/* Sends the read step of every pending province not read yet on its own
+ * connection, then reads their replies into each province's replies: one
+ * round trip in all. A province whose connection is lost (*lost), or whose
+ * replies hold a redirection (the first one's text in why), stays unread. */
+static dfa_status exchange_reads(dfa_applier *a, bool *lost, char *why, size_t why_size, dfa_error *err)
 {
     dfa_status st = DFA_OK;
     int sent = 0; /* provinces below this one were sent their reads */
     for (; st == DFA_OK && sent < MAX_PROVINCES; sent++)
-        if (a->work[sent].pending)
+        if (unread(&a->work[sent]))
             st = dfa_redis_send_resp(a->work[sent].conn, a->work[sent].rx, err);
+    *lost = st != DFA_OK;
     for (int p = 0; p < sent; p++) {
         province_work *w = &a->work[p];
-        if (!w->pending)
+        if (!unread(w))
             continue;
         w->n_replies = dfa_resp_commands(w->rx);
         if (!dfa_array_reserve((void **)&w->replies, &w->cap_replies, w->n_replies, sizeof *w->replies))
             return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
         /* every connection sent to is read, even after a failure, so none is left owing replies */
         dfa_status s = dfa_redis_receive(w->conn, w->replies, w->n_replies, st == DFA_OK ? err : NULL);
+        const redisReply *moved = s == DFA_OK ? redirection_in(w) : NULL;
+        *lost |= s != DFA_OK;
         if (s != DFA_OK)
             w->n_replies = 0;
-        else if (st == DFA_OK && w->replies[0]->type != REDIS_REPLY_STATUS)
+        else if (moved) {
+            if (!why[0])
+                snprintf(why, why_size, "%s", moved->str);
+            free_province_replies(w);
+            continue;
+        } else if (st == DFA_OK && w->replies[0]->type != REDIS_REPLY_STATUS)
             s = dfa_fail(err, DFA_ERR_IO, "redis: WATCH: %s",
                          w->replies[0]->type == REDIS_REPLY_ERROR ? w->replies[0]->str : "unexpected reply");
         if (st == DFA_OK)
             st = s;
+        w->read = s == DFA_OK;
         w->watched_on = dfa_redis_connection_id(w->conn);
     }
     a->round_trips++;
     return st;
 }
 
+/* Opens (or, after a cluster moved their slot, opens again) the connection
+ * of every province still to read. */
+static dfa_status open_unread(dfa_applier *a, dfa_error *err)
+{
+    dfa_status st = DFA_OK;
+    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
+        if (unread(&a->work[p]))
+            st = open_province(a, p, &a->work[p], err);
+    return st;
+}
+
+/* Every pending province's read step (connections open, commands built);
+ * on a cluster, those redirected or whose node was lost are read again on
+ * their slot's master once the map is read again (on one server a lost
+ * connection fails the batch, as before: the consumer retries it). */
+static dfa_status read_everywhere(dfa_applier *a, dfa_error *err)
+{
+    bool lost = false;
+    char why[DFA_ERROR_MSG_MAX] = "";
+    dfa_status st = exchange_reads(a, &lost, why, sizeof why, err);
+    while ((st == DFA_OK || lost) && any_unread(a)) {
+        if (a->reroutes == MAX_REROUTES || !dfa_redis_reroute(a->redis, lost ? NULL : why))
+            break;
+        a->reroutes++;
+        dfa_log(DFA_LOG_INFO, "redis_reroute", "step=read why=\"%s\"", lost ? "connection lost" : why);
+        why[0] = '\0';
+        st = open_unread(a, err);
+        if (st == DFA_OK)
+            st = exchange_reads(a, &lost, why, sizeof why, err);
+    }
+    if (st == DFA_OK && any_unread(a))
+        st = dfa_fail(err, DFA_ERR_IO, "redis cluster: still redirected after %d reroutes: %s", a->reroutes, why);
+    return st;
+}
+
 static void free_replies(dfa_applier *a)
 {
-    for (int p = 0; p < MAX_PROVINCES; p++) {
-        province_work *w = &a->work[p];
-        for (size_t i = 0; i < w->n_replies; i++)
-            freeReplyObject(w->replies[i]);
-        w->n_replies = 0;
-    }
+    for (int p = 0; p < MAX_PROVINCES; p++)
+        free_province_replies(&a->work[p]);
 }
 
 /* Phase 1: everything the decisions need. Each pending province's read
@@ -684,10 +769,9 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         !dfa_array_reserve((void **)&a->key_reply, &a->cap_keys, n_keys, sizeof *a->key_reply))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"); /* base and running grow alike: same sizes */
     memset(a->base, 0, n_entries * sizeof *a->base);
-    dfa_status st = DFA_OK;
-    for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
-        if (a->work[p].pending)
-            st = open_province(a, &a->work[p], err);
+    for (int p = 0; p < MAX_PROVINCES; p++)
+        a->work[p].read = false;
+    dfa_status st = open_unread(a, err);
     if (st != DFA_OK)
         return st;
     key_groups g = {0};
@@ -695,7 +779,7 @@ static dfa_status read_state(dfa_applier *a, const char *topic, dfa_batch_item *
         free_groups(&g);
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     }
-    st = exchange_reads(a, err);
+    st = read_everywhere(a, err);
     for (int p = 0; st == DFA_OK && p < MAX_PROVINCES; p++)
         if (a->work[p].pending)
             st = read_markers(a, &a->work[p], p, err);
@@ -1201,7 +1285,7 @@ static bool still_watched(const dfa_applier *a)
 static dfa_status send_round(dfa_applier *a, dfa_batch_item *items, dfa_error *err)
 {
     for (;;) {
-        if (a->round++ == MAX_ROUNDS)
+        if (a->round++ == MAX_ROUNDS + a->reroutes) /* a reroute's redo is not a conflict */
             return dfa_fail(err, DFA_ERR_IO, "apply: provinces still conflicting after %d rounds", MAX_ROUNDS);
         for (int p = 0; p < MAX_PROVINCES; p++)
             a->work[p].stopped = false;
@@ -1245,6 +1329,36 @@ static dfa_status wait_for_replicas(dfa_applier *a, const bool *applied, dfa_err
     return st;
 }
 
+/* A cluster's word that the transaction was not run: a redirection of a
+ * queued command (then EXEC answered EXECABORT) or of EXEC itself. */
+static bool tally_redirected(const dfa_redis_tally *t)
+{
+    return t->errors > 0 && t->first_error_element < 0 && dfa_redis_is_redirection(t->first_error);
+}
+
+/* After provinces were redirected or lost their node (why: the first
+ * redirection, "" when only lost): on a cluster they stay pending and are
+ * redone from their read step on their slot's master, once the map is read
+ * again (*conflict). A lost connection may have applied the transaction or
+ * not: the markers read again say which. On one server the failure stands
+ * (lost_err), as before. */
+static dfa_status reroute_round(dfa_applier *a, const char *why, const dfa_error *lost_err, bool *conflict,
+                                dfa_error *err)
+{
+    if (a->reroutes < MAX_REROUTES && dfa_redis_reroute(a->redis, why[0] ? why : NULL)) {
+        a->reroutes++;
+        dfa_log(DFA_LOG_INFO, "redis_reroute", "step=apply why=\"%s\"", why[0] ? why : "connection lost");
+        *conflict = true;
+        return DFA_OK;
+    }
+    if (lost_err->code) {
+        if (err)
+            *err = *lost_err;
+        return lost_err->code;
+    }
+    return dfa_fail(err, DFA_ERR_IO, "redis cluster: still redirected after %d reroutes: %s", a->reroutes, why);
+}
+
 /* Reads every province's transaction replies. A province whose EXEC was
  * refused stays pending (*conflict) and is read and decided again; the
  * others are done. A province stopped by a damaged key fails the batch once
@@ -1255,16 +1369,28 @@ static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
     *conflict = false;
     dfa_status st = DFA_OK;
     bool applied[MAX_PROVINCES] = {false};
+    dfa_error lost_err = {0};
+    char why[sizeof ((dfa_redis_tally *)0)->first_error] = "";
     for (int p = 0; p < MAX_PROVINCES; p++) {
         province_work *w = &a->work[p];
         if (!w->pending || !w->n_sent)
             continue;
         bool refused = false;
         dfa_redis_tally t;
-        dfa_status s = dfa_redis_receive_tally(w->conn, w->n_sent, &t, err);
-        if (s == DFA_OK)
-            s = check_transaction(&t, w->n_sent, &refused, err);
+        dfa_error e = {0};
+        size_t n = w->n_sent;
         w->n_sent = 0;
+        dfa_status s = dfa_redis_receive_tally(w->conn, n, &t, &e);
+        if (s != DFA_OK || tally_redirected(&t)) { /* the province stays pending */
+            if (s != DFA_OK && !lost_err.code)
+                lost_err = e;
+            else if (s == DFA_OK && !why[0])
+                snprintf(why, sizeof why, "%s", t.first_error);
+            continue;
+        }
+        s = check_transaction(&t, n, &refused, &e);
+        if (s != DFA_OK && err && st == DFA_OK)
+            *err = e;
         if (s != DFA_OK && st == DFA_OK)
             st = s; /* the first failure is reported; the other provinces' replies are still read */
         if (s == DFA_OK && refused) {
@@ -1276,6 +1402,8 @@ static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
             applied[p] = true;
         }
     }
+    if (st == DFA_OK && (lost_err.code || why[0]))
+        st = reroute_round(a, why, &lost_err, conflict, err);
     if (st == DFA_OK && a->wait_replicas > 0)
         st = wait_for_replicas(a, applied, err);
     for (int p = 0; st == DFA_OK && !*conflict && p < MAX_PROVINCES; p++)
@@ -1363,7 +1491,7 @@ dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     a->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    a->topic = topic, a->round = 0;
+    a->topic = topic, a->round = 0, a->reroutes = 0;
     dfa_status st = take_staged(a, items, n, &a->cut, err);
     if (st == DFA_OK)
         st = group_items(a, items, a->cut, err);

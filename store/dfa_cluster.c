@@ -125,6 +125,7 @@ struct dfa_cluster {
     size_t n_nodes, cap_nodes, n_seeds;
     cluster_map *map;     /* NULL before the first refresh */
     uint64_t refreshes;
+    uint64_t round_trips; /* routed pipelines and single commands: the masters of one are sent to together */
 };
 
 static void map_free(cluster_map *m)
@@ -489,24 +490,27 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* The command on node, after ASKING when asking: both in one round trip, as
- * the spec requires (ASKING holds for the next command only). */
-static dfa_status send_once(cluster_node *node, bool asking, const char *const *argv, size_t argc,
+/* The command (one, in the protocol) on node, after ASKING when asking:
+ * both in one round trip, as the spec requires (ASKING holds for the next
+ * command only). */
+static dfa_status send_once(dfa_cluster *c, cluster_node *node, bool asking, const dfa_resp_span *cmd,
                             redisReply **reply, dfa_error *err)
 {
-    if (!asking)
-        return dfa_redis_call(node->redis, argv, argc, reply, err);
     dfa_resp *b = dfa_resp_new();
     if (!b)
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    const char *ask[] = {"ASKING"};
-    dfa_resp_argv(b, ask, 1);
-    dfa_resp_argv(b, argv, argc);
+    if (asking) {
+        const char *ask[] = {"ASKING"};
+        dfa_resp_argv(b, ask, 1);
+    }
+    dfa_resp_raw(b, cmd->cmd, cmd->len);
     redisReply *replies[2] = {NULL, NULL};
     dfa_status st = dfa_redis_run(node->redis, b, replies, err);
     dfa_resp_free(b);
-    freeReplyObject(replies[0]); /* +OK: a refusal would show in the command's own reply */
-    *reply = replies[1];
+    c->round_trips++;
+    if (asking)
+        freeReplyObject(replies[0]); /* +OK: a refusal would show in the command's own reply */
+    *reply = replies[asking];
     return st;
 }
 
@@ -543,27 +547,30 @@ static dfa_status first_route(dfa_cluster *c, uint16_t slot, cluster_node **to, 
     return *to ? DFA_OK : dfa_fail(err, DFA_ERR_IO, "redis cluster: slot %u has no master", (unsigned)slot);
 }
 
-dfa_status dfa_cluster_call(dfa_cluster *c, const char *const *argv, size_t argc, size_t key_index,
+/* Whether a reply is a redirection: then the command was not run. */
+static bool redirected(const redisReply *r, dfa_cluster_redirect *out)
+{
+    return r->type == REDIS_REPLY_ERROR && dfa_cluster_classify(r->str, out) != DFA_CLUSTER_OTHER;
+}
+
+/* One command (its protocol bytes; cmd->key names its slot) sent to `to`
+ * (after ASKING when asking), redirections followed as dfa_cluster_call says. */
+static dfa_status call_from(dfa_cluster *c, cluster_node *to, bool asking, const dfa_resp_span *cmd,
                             redisReply **reply, dfa_error *err)
 {
-    *reply = NULL;
-    if (key_index >= argc)
-        return dfa_fail(err, DFA_ERR_LIMIT, "redis cluster: key index %zu of a %zu-argument command", key_index, argc);
-    uint16_t slot = dfa_cluster_slot(argv[key_index], strlen(argv[key_index]));
-    cluster_node *to;
-    bool asking = false;
-    dfa_status st = first_route(c, slot, &to, err);
+    uint16_t slot = dfa_cluster_slot(cmd->key, cmd->key_len);
+    dfa_status st = DFA_OK;
     for (int redirects = 0; st == DFA_OK; redirects++) {
         if (!to)
             return dfa_fail(err, DFA_ERR_IO, "redis cluster: slot %u has no master", (unsigned)slot);
-        st = send_once(to, asking, argv, argc, reply, err);
+        st = send_once(c, to, asking, cmd, reply, err);
         if (st != DFA_OK) {
             dfa_error ignored;
             (void)refresh_asking(c, NULL, &ignored);
             return st;
         }
         dfa_cluster_redirect r;
-        if ((*reply)->type != REDIS_REPLY_ERROR || dfa_cluster_classify((*reply)->str, &r) == DFA_CLUSTER_OTHER)
+        if (!redirected(*reply, &r))
             return DFA_OK;
         if (redirects == DFA_CLUSTER_REDIRECTS_MAX)
             st = dfa_fail(err, DFA_ERR_IO, "redis cluster: slot %u: %s after %d redirections", (unsigned)slot,
@@ -574,6 +581,176 @@ dfa_status dfa_cluster_call(dfa_cluster *c, const char *const *argv, size_t argc
         *reply = NULL;
     }
     return st;
+}
+
+dfa_status dfa_cluster_call(dfa_cluster *c, const char *const *argv, size_t argc, size_t key_index,
+                            redisReply **reply, dfa_error *err)
+{
+    *reply = NULL;
+    if (key_index >= argc)
+        return dfa_fail(err, DFA_ERR_LIMIT, "redis cluster: key index %zu of a %zu-argument command", key_index, argc);
+    cluster_node *to;
+    dfa_status st = first_route(c, dfa_cluster_slot(argv[key_index], strlen(argv[key_index])), &to, err);
+    if (st != DFA_OK)
+        return st;
+    dfa_resp *b = dfa_resp_new();
+    if (!b)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_resp_argv(b, argv, argc);
+    size_t pos = 0;
+    dfa_resp_span cmd;
+    if (dfa_resp_failed(b) || !dfa_resp_next(b, &pos, &cmd))
+        st = dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    else {
+        cmd.key = argv[key_index], cmd.key_len = strlen(argv[key_index]); /* the key it names, wherever it stands */
+        st = call_from(c, to, false, &cmd, reply, err);
+    }
+    dfa_resp_free(b);
+    return st;
+}
+
+/* ---- a pipeline, each command to its key's master ---- */
+
+/* The commands of one master in a routed pipeline. */
+typedef struct {
+    cluster_node *node;
+    dfa_resp *cmds;
+    size_t *index; /* each command's place in the caller's pipeline */
+    size_t n, cap;
+    redisReply **replies;
+} node_batch;
+
+static void free_batches(node_batch *nb, size_t n)
+{
+    for (size_t i = 0; nb && i < n; i++) {
+        dfa_resp_free(nb[i].cmds);
+        free(nb[i].index);
+        free(nb[i].replies);
+    }
+    free(nb);
+}
+
+/* Sorts the commands of cmds into one batch per master: nb[m] for the m-th
+ * master of the current map. */
+static dfa_status split_by_master(dfa_cluster *c, const dfa_resp *cmds, node_batch *nb, dfa_error *err)
+{
+    size_t pos = 0, i = 0;
+    dfa_resp_span cmd;
+    for (; dfa_resp_next(cmds, &pos, &cmd); i++) {
+        if (!cmd.key)
+            return dfa_fail(err, DFA_ERR_LIMIT, "redis cluster: command %zu of a pipeline names no key", i + 1);
+        uint16_t slot = dfa_cluster_slot(cmd.key, cmd.key_len);
+        if (!c->map->route[slot])
+            return dfa_fail(err, DFA_ERR_IO, "redis cluster: slot %u has no master", (unsigned)slot);
+        node_batch *b = &nb[c->map->route[slot] - 1];
+        if (!b->cmds && !(b->cmds = dfa_resp_new()))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        if (!dfa_array_reserve((void **)&b->index, &b->cap, b->n + 1, sizeof *b->index))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        b->index[b->n++] = i;
+        dfa_resp_raw(b->cmds, cmd.cmd, cmd.len);
+        if (dfa_resp_failed(b->cmds))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    }
+    return i == dfa_resp_commands(cmds) ? DFA_OK : dfa_fail(err, DFA_ERR_LIMIT, "redis cluster: unreadable pipeline");
+}
+
+/* Sends every master its batch, then reads every batch's replies into
+ * replies[] at their places: one round trip, the masters in parallel. On a
+ * connection error every master sent to is still read, so none owes
+ * replies, and the first error is returned. */
+static dfa_status exchange_batches(dfa_cluster *c, node_batch *nb, size_t n, redisReply **replies, dfa_error *err)
+{
+    dfa_status st = DFA_OK;
+    size_t sent = 0;
+    for (; st == DFA_OK && sent < n; sent++)
+        if (nb[sent].n)
+            st = dfa_redis_send_resp(nb[sent].node->redis, nb[sent].cmds, err);
+    c->round_trips++;
+    for (size_t m = 0; m < sent; m++) {
+        node_batch *b = &nb[m];
+        if (!b->n)
+            continue;
+        if (!(b->replies = calloc(b->n, sizeof *b->replies)))
+            return dfa_fail(err, DFA_ERR_NOMEM, "out of memory"); /* the connection owes replies: the next call drops it */
+        dfa_status s = dfa_redis_receive(b->node->redis, b->replies, b->n, st == DFA_OK ? err : NULL);
+        if (st == DFA_OK)
+            st = s;
+        for (size_t k = 0; s == DFA_OK && k < b->n; k++)
+            replies[b->index[k]] = b->replies[k];
+    }
+    return st;
+}
+
+/* Each command of batch b that was redirected (so not run) is sent again
+ * alone, where it was told to go; its reply replaces the redirection. */
+static dfa_status redo_redirected(dfa_cluster *c, node_batch *b, redisReply **replies, dfa_error *err)
+{
+    size_t pos = 0;
+    dfa_resp_span cmd;
+    dfa_status st = DFA_OK;
+    for (size_t k = 0; st == DFA_OK && k < b->n && dfa_resp_next(b->cmds, &pos, &cmd); k++) {
+        redisReply **reply = &replies[b->index[k]];
+        dfa_cluster_redirect r;
+        if (!redirected(*reply, &r))
+            continue;
+        cluster_node *to;
+        bool asking;
+        st = follow(c, &r, dfa_cluster_slot(cmd.key, cmd.key_len), b->node, &to, &asking, err);
+        freeReplyObject(*reply);
+        *reply = NULL;
+        if (st == DFA_OK)
+            st = call_from(c, to, asking, &cmd, reply, err);
+    }
+    return st;
+}
+
+dfa_status dfa_cluster_run(dfa_cluster *c, const dfa_resp *cmds, redisReply **replies, dfa_error *err)
+{
+    size_t n = dfa_resp_commands(cmds);
+    for (size_t i = 0; i < n; i++)
+        replies[i] = NULL;
+    if (dfa_resp_failed(cmds))
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_status st = c->map ? DFA_OK : dfa_cluster_refresh(c, err);
+    if (st != DFA_OK || n == 0)
+        return st;
+    size_t n_masters = c->map->n;
+    node_batch *nb = calloc(n_masters, sizeof *nb);
+    if (!nb)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    for (size_t m = 0; m < n_masters; m++)
+        nb[m].node = c->map->nodes[m];
+    st = split_by_master(c, cmds, nb, err);
+    if (st == DFA_OK)
+        st = exchange_batches(c, nb, n_masters, replies, err);
+    for (size_t m = 0; st == DFA_OK && m < n_masters; m++)
+        st = redo_redirected(c, &nb[m], replies, err);
+    free_batches(nb, n_masters);
+    if (st != DFA_OK) {
+        for (size_t i = 0; i < n; i++) {
+            freeReplyObject(replies[i]);
+            replies[i] = NULL;
+        }
+        dfa_error ignored;
+        (void)refresh_asking(c, NULL, &ignored); /* for the next call: a master may be gone */
+    }
+    return st;
+}
+
+uint64_t dfa_cluster_round_trips(const dfa_cluster *c) { return c->round_trips; }
+
+void dfa_cluster_reroute(dfa_cluster *c, const char *error)
+{
+    dfa_cluster_redirect r;
+    dfa_cluster_verdict v = error ? dfa_cluster_classify(error, &r) : DFA_CLUSTER_OTHER;
+    if (v != DFA_CLUSTER_MOVED)
+        sleep_ms(100); /* ASK, TRYAGAIN, CLUSTERDOWN, a lost node: a migration or a failover under way */
+    dfa_error ignored;
+    cluster_node *named = NULL;
+    if (v == DFA_CLUSTER_MOVED && r.host[0])
+        named = find_node(c, r.host, r.port);
+    (void)refresh_asking(c, named, &ignored);
 }
 
 dfa_status dfa_cluster_scan(dfa_cluster *c, const char *match, dfa_redis_key_fn fn, void *ctx, dfa_error *err)

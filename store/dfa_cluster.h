@@ -6,8 +6,10 @@
  *
  * Every key of a province carries the hash tag {p:CC} (dfa_keys.h), so a
  * province's keys share one slot and one master: a transaction of one
- * province is legal in a cluster. The consumer does not use this yet
- * (docs/operations.md, "Redis Cluster").
+ * province is legal in a cluster. Programs reach it through dfa_redis
+ * (redis.cluster_seeds), which hands its calls here on a cluster; the
+ * consumer's applier opens each province a connection of its own to its
+ * slot's master (docs/operations.md, "Redis Cluster").
  *
  * Connections are kept for the handle's life, across refreshes: a dfa_redis
  * handed out stays valid until dfa_cluster_free, even once its node serves
@@ -115,6 +117,27 @@ dfa_status dfa_cluster_node(dfa_cluster *c, const char *host, int port, dfa_redi
  * with it in *reply. *reply belongs to the caller (freeReplyObject). */
 dfa_status dfa_cluster_call(dfa_cluster *c, const char *const *argv, size_t argc, size_t key_index,
                             redisReply **reply, dfa_error *err);
+
+/* A pipeline of single-key commands (cmds, borrowed: each names its key
+ * first after the command's name), each sent to its key's master: every
+ * master's share in one round trip, all in parallel; replies[] gets one reply
+ * per command in cmds' order, as dfa_redis_run. A redirected command (not
+ * run) is sent again alone, following dfa_cluster_call's rules, so commands
+ * must not depend on each other's order across keys. On a connection error
+ * every reply is NULL and DFA_ERR_IO is returned (the map is refreshed for
+ * the next call); a command that names no key is DFA_ERR_LIMIT. */
+dfa_status dfa_cluster_run(dfa_cluster *c, const dfa_resp *cmds, redisReply **replies, dfa_error *err);
+
+/* For a caller with a connection of its own to a master (a WATCH and its
+ * transaction must stay on one): after an error reply `error` (borrowed)
+ * that dfa_cluster_classify finds a redirection, or a lost connection
+ * (NULL), waits 100 ms unless it was MOVED (a migration or a failover is
+ * under way) and reads the map again. The caller then looks its route up
+ * again and redoes its work from the start. A failed refresh keeps the map. */
+void dfa_cluster_reroute(dfa_cluster *c, const char *error);
+
+/* Round trips of dfa_cluster_run and dfa_cluster_call (and their redos). */
+uint64_t dfa_cluster_round_trips(const dfa_cluster *c);
 
 /* dfa_redis_scan on every master of the current map in turn (fn must not
  * refresh the handle): every key matching `match` once, unless a slot moves

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dfa_cluster.h"
 #include "dfa_log.h"
 
 struct dfa_redis {
@@ -14,10 +15,27 @@ struct dfa_redis {
     redisContext *ctx;
     int backoff_ms;
     uint64_t round_trips, connections;
+    dfa_cluster *cluster; /* a Redis Cluster: calls are routed through it, and host and port say nothing */
 };
 
-uint64_t dfa_redis_connection_id(const dfa_redis *r) { return r->ctx ? r->connections : 0; }
-uint64_t dfa_redis_round_trips(const dfa_redis *r) { return r->round_trips; }
+uint64_t dfa_redis_connection_id(const dfa_redis *r)
+{
+    if (r->cluster)
+        return dfa_cluster_refreshes(r->cluster);
+    return r->ctx ? r->connections : 0;
+}
+
+uint64_t dfa_redis_round_trips(const dfa_redis *r)
+{
+    return r->cluster ? dfa_cluster_round_trips(r->cluster) : r->round_trips;
+}
+
+/* What a cluster handle cannot do: send without waiting, on no one node. */
+static dfa_status not_on_cluster(dfa_error *err)
+{
+    return dfa_fail(err, DFA_ERR_IO, "redis cluster: a pipeline sent ahead of its replies needs one node's "
+                                     "connection (dfa_redis_open_for_key)");
+}
 
 dfa_status dfa_redis_new_at(const char *host, int port, const char *user, const char *password, int timeout_ms,
                            dfa_redis **out, dfa_error *err)
@@ -36,9 +54,15 @@ dfa_status dfa_redis_new_at(const char *host, int port, const char *user, const 
 
 dfa_status dfa_redis_new(const dfa_config *cfg, dfa_redis **out, dfa_error *err)
 {
-    return dfa_redis_new_at(dfa_config_str(cfg, "redis.host"), (int)dfa_config_int(cfg, "redis.port"),
-                            dfa_config_str(cfg, "redis.user"), dfa_config_str(cfg, "redis.password"),
-                            (int)dfa_config_int(cfg, "redis.timeout_ms"), out, err);
+    dfa_status st = dfa_redis_new_at(dfa_config_str(cfg, "redis.host"), (int)dfa_config_int(cfg, "redis.port"),
+                                     dfa_config_str(cfg, "redis.user"), dfa_config_str(cfg, "redis.password"),
+                                     (int)dfa_config_int(cfg, "redis.timeout_ms"), out, err);
+    const char *seeds = dfa_config_str(cfg, "redis.cluster_seeds");
+    if (st == DFA_OK && *seeds && (st = dfa_cluster_new(seeds, cfg, &(*out)->cluster, err)) != DFA_OK) {
+        dfa_redis_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 static void drop(dfa_redis *r)
@@ -48,17 +72,48 @@ static void drop(dfa_redis *r)
     r->ctx = NULL;
 }
 
-dfa_status dfa_redis_clone(const dfa_redis *r, dfa_redis **out, dfa_error *err)
-{
-    return dfa_redis_new_at(r->host, r->port, r->user, r->password, r->timeout_ms, out, err);
-}
-
 void dfa_redis_free(dfa_redis *r)
 {
     if (!r)
         return;
     drop(r);
+    dfa_cluster_free(r->cluster);
     free(r);
+}
+
+dfa_status dfa_redis_open_for_key(dfa_redis *r, const char *key, dfa_redis **out, dfa_error *err)
+{
+    *out = NULL;
+    if (!r->cluster)
+        return dfa_redis_new_at(r->host, r->port, r->user, r->password, r->timeout_ms, out, err);
+    dfa_status st = dfa_redis_connect(r, err);
+    if (st != DFA_OK)
+        return st;
+    const dfa_cluster_master *m = dfa_cluster_master_for_key(r->cluster, key, strlen(key));
+    if (!m)
+        return dfa_fail(err, DFA_ERR_IO, "redis cluster: no master serves the slot of %s", key);
+    return dfa_redis_new_at(m->host, m->port, r->user, r->password, r->timeout_ms, out, err);
+}
+
+bool dfa_redis_still_serves(const dfa_redis *r, const dfa_redis *conn, const char *key)
+{
+    if (!r->cluster)
+        return true;
+    const dfa_cluster_master *m = dfa_cluster_master_for_key(r->cluster, key, strlen(key));
+    return m && m->port == conn->port && strcmp(m->host, conn->host) == 0;
+}
+
+bool dfa_redis_reroute(dfa_redis *r, const char *error)
+{
+    if (!r->cluster)
+        return false;
+    dfa_cluster_reroute(r->cluster, error);
+    return true;
+}
+
+bool dfa_redis_is_redirection(const char *error)
+{
+    return dfa_cluster_classify(error, NULL) != DFA_CLUSTER_OTHER;
 }
 
 static void sleep_ms(int ms)
@@ -91,6 +146,8 @@ static dfa_status authenticate(dfa_redis *r, dfa_error *err)
 
 dfa_status dfa_redis_connect(dfa_redis *r, dfa_error *err)
 {
+    if (r->cluster)
+        return dfa_cluster_master_count(r->cluster) ? DFA_OK : dfa_cluster_refresh(r->cluster, err);
     if (r->ctx)
         return DFA_OK;
     if (r->backoff_ms)
@@ -140,6 +197,8 @@ dfa_status dfa_redis_send_resp(dfa_redis *r, const dfa_resp *cmds, dfa_error *er
 {
     size_t len;
     const char *data = dfa_resp_data(cmds, &len);
+    if (r->cluster)
+        return not_on_cluster(err);
     if (dfa_resp_failed(cmds))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
     dfa_status st = dfa_redis_connect(r, err);
@@ -154,6 +213,8 @@ dfa_status dfa_redis_receive(dfa_redis *r, redisReply **replies, size_t n, dfa_e
 {
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
+    if (r->cluster)
+        return not_on_cluster(err);
     for (size_t i = 0; i < n; i++) {
         void *reply = NULL;
         if (!r->ctx || redisGetReply(r->ctx, &reply) != REDIS_OK) {
@@ -204,6 +265,8 @@ static redisReplyObjectFunctions tally_functions = {tally_string, tally_array, t
 dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, dfa_error *err)
 {
     memset(t, 0, sizeof *t);
+    if (r->cluster)
+        return not_on_cluster(err);
     if (!r->ctx)
         return broken(r, err);
     redisReader *reader = r->ctx->reader;
@@ -224,6 +287,8 @@ dfa_status dfa_redis_receive_tally(dfa_redis *r, size_t n, dfa_redis_tally *t, d
 
 dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, void *ctx, dfa_error *err)
 {
+    if (r->cluster)
+        return dfa_cluster_scan(r->cluster, match, fn, ctx, err);
     char cursor[32] = "0";
     dfa_status st = DFA_OK;
     do {
@@ -246,6 +311,8 @@ dfa_status dfa_redis_scan(dfa_redis *r, const char *match, dfa_redis_key_fn fn, 
 
 dfa_status dfa_redis_run(dfa_redis *r, const dfa_resp *cmds, redisReply **replies, dfa_error *err)
 {
+    if (r->cluster)
+        return dfa_cluster_run(r->cluster, cmds, replies, err);
     size_t n = dfa_resp_commands(cmds);
     for (size_t i = 0; i < n; i++)
         replies[i] = NULL;
@@ -256,6 +323,8 @@ dfa_status dfa_redis_run(dfa_redis *r, const dfa_resp *cmds, redisReply **replie
 dfa_status dfa_redis_call(dfa_redis *r, const char *const *argv, size_t argc, redisReply **reply, dfa_error *err)
 {
     *reply = NULL;
+    if (r->cluster)
+        return dfa_cluster_call(r->cluster, argv, argc, 1, reply, err);
     dfa_resp *b = dfa_resp_new();
     if (!b)
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");

@@ -99,3 +99,49 @@ void dfa_resp_argv(dfa_resp *b, const char *const *argv, size_t argc)
     for (size_t i = 0; i < argc; i++)
         dfa_resp_str(b, argv[i]);
 }
+
+/* "<mark><n>\r\n" at *pos of b: n, and *pos past it; -1 when it is not that. */
+static long long read_header(const dfa_resp *b, size_t *pos, char mark)
+{
+    size_t i = *pos;
+    if (i >= b->len || b->data[i++] != mark)
+        return -1;
+    long long n = 0;
+    for (; i < b->len && b->data[i] >= '0' && b->data[i] <= '9'; i++)
+        n = n * 10 + (b->data[i] - '0');
+    if (i + 1 >= b->len || b->data[i] != '\r' || b->data[i + 1] != '\n' || i == *pos + 1)
+        return -1;
+    *pos = i + 2;
+    return n;
+}
+
+bool dfa_resp_next(const dfa_resp *b, size_t *pos, dfa_resp_span *out)
+{
+    size_t i = *pos;
+    long long argc = read_header(b, &i, '*');
+    if (argc < 1)
+        return false;
+    *out = (dfa_resp_span){b->data + *pos, 0, NULL, 0};
+    for (long long a = 0; a < argc; a++) {
+        long long len = read_header(b, &i, '$');
+        if (len < 0 || (size_t)len + 2 > b->len - i)
+            return false;
+        if (a == 1) {
+            out->key = b->data + i;
+            out->key_len = (size_t)len;
+        }
+        i += (size_t)len + 2;
+    }
+    out->len = i - *pos;
+    *pos = i;
+    return true;
+}
+
+void dfa_resp_raw(dfa_resp *b, const char *cmd, size_t len)
+{
+    if (!reserve(b, len))
+        return;
+    memcpy(b->data + b->len, cmd, len);
+    b->len += len;
+    b->commands++;
+}

@@ -38,6 +38,24 @@ void dfa_resp_argv(dfa_resp *b, const char *const *argv, size_t argc);
 const char *dfa_resp_data(const dfa_resp *b, size_t *len);
 size_t dfa_resp_commands(const dfa_resp *b);
 
+/* One command of a buffer as dfa_resp_next finds it: its protocol bytes,
+ * and its first argument after the name (the key of the pipeline's commands;
+ * NULL and 0 when it has none). Both point into the buffer. */
+typedef struct {
+    const char *cmd;
+    size_t len;
+    const char *key;
+    size_t key_len;
+} dfa_resp_span;
+
+/* The command at *pos (0 for the first) into *out, *pos moved past it:
+ * for a router that sends each command where its key lives. False at the end
+ * (or on bytes not written by this module). */
+bool dfa_resp_next(const dfa_resp *b, size_t *pos, dfa_resp_span *out);
+
+/* Appends one whole command as dfa_resp_next gave it (len bytes, copied). */
+void dfa_resp_raw(dfa_resp *b, const char *cmd, size_t len);
+
 /* Whether an allocation failed since the last clear. */
 bool dfa_resp_failed(const dfa_resp *b);
 
