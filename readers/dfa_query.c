@@ -63,6 +63,26 @@ static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
     return offsets;
 }
 
+static int compare_names(const void *x, const void *y) { return strcmp(*(const char *const *)x, *(const char *const *)y); }
+
+/* "offsets applied: topic:partition=offset ...", sorted by name: a hash's own
+ * order says only in which order its partitions first came to a province,
+ * which differs between two Redis fed the same events. */
+static void print_offsets(json_t *offsets)
+{
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    const char **names = calloc(json_object_size(offsets) + 1, sizeof *names);
+    json_object_foreach(offsets, key, v) if (names) names[n++] = key;
+    qsort(names, n, sizeof *names, compare_names);
+    printf("offsets applied:");
+    for (size_t i = 0; i < n; i++)
+        printf(" %s=%lld", names[i], (long long)json_integer_value(json_object_get(offsets, names[i])));
+    printf("\n");
+    free(names);
+}
+
 /* Pads UTF-8 text to `width` characters (printf pads bytes). */
 static void print_padded(const char *s, int width)
 {
@@ -126,11 +146,7 @@ static int print(const dfa_core *core, const query_opts *o, const char *label, d
            first.year, first.month, first.day, last.year, last.month, last.day, read_at);
     if (!o->province)
         printf("coverage: %zu of %zu provinces reported\n", info->provinces_reported, total);
-    const char *key;
-    json_t *v;
-    printf("offsets applied:");
-    json_object_foreach(offsets, key, v) printf(" %s=%lld", key, (long long)json_integer_value(v));
-    printf("\n");
+    print_offsets(offsets);
     for (size_t i = 0; i < dfa_figures_count(f); i++) {
         const dfa_figure *x = dfa_figures_at(f, i);
         if (!wanted(o, x->row))

@@ -234,9 +234,10 @@ static dfa_status take_counters(const dfa_core *core, const province_read *p, co
             continue;
         const dfa_metric *m = metric_of(dfa_core_catalog(core), row);
         bool stock = m && m->kind == DFA_KIND_STOCK;
-        if (!in_period && !stock)
+        int64_t v = strtoll(h->element[i + 1]->str, NULL, 10);
+        if ((!in_period && !stock) || v == 0) /* a field at 0 is absent: whether one is left depends on batching */
             continue;
-        if (dfa_accum_add(out->sums, row, "", strtoll(h->element[i + 1]->str, NULL, 10), err) != DFA_OK)
+        if (dfa_accum_add(out->sums, row, "", v, err) != DFA_OK)
             return DFA_ERR_LIMIT;
     }
     return DFA_OK;

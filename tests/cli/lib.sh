@@ -11,6 +11,7 @@ FAILS=0
 PASSES=0
 
 cleanup() {
+  [ -n "${KEEP_WORK:-}" ] && { cp -r "$WORK" "$KEEP_WORK" 2>/dev/null || true; }
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
@@ -238,23 +239,28 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
 }
 
+cluster_node_start() { # cluster_node_start PORT BUS_PORT: one node of the cluster, AOF on, fsync always; run
+  # again after a kill, it finds its files (nodes.conf, AOF) and rejoins
+  local port=$1 dir="$WORK/cluster-$1"
+  mkdir -p "$dir"
+  redis-server --port "$port" --cluster-port "$2" --bind 127.0.0.1 --dir "$dir" \
+    --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
+    --cluster-node-timeout "${CLUSTER_NODE_TIMEOUT_MS:-2000}" --appendonly yes --appendfsync always \
+    --save '' --daemonize no --logfile "$dir/redis.log" &
+  PIDS+=("$!")
+  CLUSTER_PIDS+=("$port:$!")
+}
+
 start_cluster() { # start_cluster: 6 redis-server (3 masters, 1 replica each), AOF on, fsync always, the
-  # provinces balanced 12/11/11 (scripts/dfa-cluster-balance); sets CLUSTER_PORTS (the 6), CLUSTER_SEED
-  # (host:port of a master) and CLUSTER_PIDS ("port:pid" each). CLUSTER_NODE_TIMEOUT_MS (2000) is how
-  # long a dead master goes unnoticed before its replica takes over.
-  local ports i port dir addrs=()
+  # provinces balanced 12/11/11 (scripts/dfa-cluster-balance); sets CLUSTER_PORTS (the 6), CLUSTER_BUS_PORTS
+  # (theirs, in the same order), CLUSTER_SEED (host:port of a master) and CLUSTER_PIDS ("port:pid" each).
+  # CLUSTER_NODE_TIMEOUT_MS (2000) is how long a dead master goes unnoticed before its replica takes over.
+  local ports i port addrs=()
   mapfile -t ports < <(free_ports 12) # a client port and a bus port each: port + 10000 may not exist
-  CLUSTER_PORTS=("${ports[@]:0:6}") CLUSTER_PIDS=()
+  CLUSTER_PORTS=("${ports[@]:0:6}") CLUSTER_BUS_PORTS=("${ports[@]:6:6}") CLUSTER_PIDS=()
   for ((i = 0; i < 6; i++)); do
-    port=${ports[i]} dir="$WORK/cluster-$port"
-    mkdir -p "$dir"
-    redis-server --port "$port" --cluster-port "${ports[i + 6]}" --bind 127.0.0.1 --dir "$dir" \
-      --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
-      --cluster-node-timeout "${CLUSTER_NODE_TIMEOUT_MS:-2000}" --appendonly yes --appendfsync always \
-      --save '' --daemonize no --logfile "$dir/redis.log" &
-    PIDS+=("$!")
-    CLUSTER_PIDS+=("$port:$!")
-    addrs+=("127.0.0.1:$port")
+    cluster_node_start "${ports[i]}" "${ports[i + 6]}"
+    addrs+=("127.0.0.1:${ports[i]}")
   done
   for port in "${CLUSTER_PORTS[@]}"; do
     for ((i = 0; i < 100; i++)); do
