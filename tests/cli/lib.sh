@@ -11,7 +11,6 @@ FAILS=0
 PASSES=0
 
 cleanup() {
-  [ -n "${KEEP_WORK:-}" ] && { cp -r "$WORK" "$KEEP_WORK" 2>/dev/null || true; }
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
