@@ -115,11 +115,13 @@ void dfa_config_free(dfa_config *cfg)
     free(cfg);
 }
 
-/* "" or host:port[,host:port...]: a host of letters, digits, '.', '-', ':'
- * (IPv6) or '_', and a port 1..65535 after its last ':'. */
+/* "" or host:port[,host:port...] (spaces allowed after a comma): a host of
+ * letters, digits, '.', '-', ':' (IPv6) or '_', and a port 1..65535 after
+ * its last ':'. */
 static bool host_ports(const char *value)
 {
     for (const char *p = value; *p;) {
+        p += strspn(p, " ");
         size_t len = strcspn(p, ","), host = 0;
         for (size_t i = 0; i < len; i++)
             if (p[i] == ':')

@@ -122,6 +122,27 @@ static void call_expect(const char *want, const char *const *argv, size_t argc, 
     freeReplyObject(r);
 }
 
+/* A routed pipeline through h: GET of each key of keys[0..n), each reply's text must be want[i]. */
+static void run_expect(dfa_cluster *h, const char *const *keys, const char *const *want, size_t n)
+{
+    dfa_resp *b = dfa_resp_new();
+    redisReply *replies[64];
+    dfa_error err = {0};
+    assert_true(n <= 64);
+    for (size_t i = 0; i < n; i++) {
+        const char *get[] = {"GET", keys[i]};
+        dfa_resp_argv(b, get, 2);
+    }
+    if (dfa_cluster_run(h, b, replies, &err) != DFA_OK)
+        fail_msg("dfa_cluster_run: %s", err.msg);
+    for (size_t i = 0; i < n; i++) {
+        if (!replies[i]->str || strcmp(replies[i]->str, want[i]) != 0)
+            fail_msg("GET %s: got [%s], want [%s]", keys[i], replies[i]->str ? replies[i]->str : "", want[i]);
+        freeReplyObject(replies[i]);
+    }
+    dfa_resp_free(b);
+}
+
 /* ---- slots ---- */
 
 /* The spec's check value of CRC-16/XMODEM: "123456789" -> 0x31C3. */
@@ -388,6 +409,9 @@ static void test_slot_moved(void **state)
     snprintf(to_id, sizeof to_id, "%s", to->id);
     redisReply *r = NULL;
     dfa_redis *stale = from->redis; /* valid until dfa_cluster_free, whatever the map says */
+    dfa_cluster *other = NULL; /* a second handle, whose map is read now: stale after the move */
+    assert_int_equal(dfa_cluster_new_at(getenv("DFA_CLUSTER_SEED"), NULL, NULL, 2000, &other, &err), DFA_OK);
+    assert_int_equal(dfa_cluster_refresh(other, &err), DFA_OK);
     uint64_t maps = dfa_cluster_refreshes(fx.cluster);
     redisContext *src = probe("127.0.0.1", from_port), *dst = probe("127.0.0.1", to_port);
 
@@ -400,6 +424,14 @@ static void test_slot_moved(void **state)
     call_expect("OK", set_new, 3, 1); /* followed the ASK: created on the target */
     const char *get_new[] = {"GET", "dfa:{p:" BUSY "}:new"};
     call_expect("fresh", get_new, 2, 1);
+    /* in a pipeline too: the ASK is followed for that command alone */
+    const char *pk[] = {"dfa:{p:" FAILED "}:runtest", "dfa:{p:" BUSY "}:new", "dfa:{p:" BUSY "}:runtest"};
+    const char *pv[] = {"v0", "fresh", "v"};
+    char busy_value[16];
+    for (size_t i = 0; i < provinces(); i++)
+        if (strcmp(code_at(i), BUSY) == 0)
+            snprintf(busy_value, sizeof busy_value, "v%zu", i), pv[2] = busy_value;
+    run_expect(fx.cluster, pk, pv, 3);
     assert_int_equal(dfa_cluster_refreshes(fx.cluster), maps); /* an ASK changes no map */
     /* a multi-key command with the keys split over both nodes gets TRYAGAIN
      * until the move is done: each redo refreshes, then the handle gives up */
@@ -410,7 +442,7 @@ static void test_slot_moved(void **state)
     assert_non_null(strstr(err.msg, "after 5 redirections"));
     assert_int_equal(dfa_cluster_refreshes(fx.cluster), maps + DFA_CLUSTER_REDIRECTS_MAX);
     maps = dfa_cluster_refreshes(fx.cluster);
-    assert_int_equal(count_in_slot(src, slot), DAYS + 1); /* the days and test_map_routes' horizon */
+    assert_int_equal(count_in_slot(src, slot), DAYS + 2); /* the days, test_map_routes' horizon, test_run_pipeline's key */
     assert_int_equal(count_in_slot(dst, slot), 1);
 
     /* the move completed, keys and all, by the script the operators run */
@@ -419,7 +451,7 @@ static void test_slot_moved(void **state)
              fx.seed_host, fx.seed_port);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(count_in_slot(src, slot), 0);
-    assert_int_equal(count_in_slot(dst, slot), DAYS + 2);
+    assert_int_equal(count_in_slot(dst, slot), DAYS + 3);
 
     /* the stale route gets MOVED naming the new master */
     const char *hget[] = {"HGET", key, "_events@" BUSY};
@@ -432,8 +464,43 @@ static void test_slot_moved(void **state)
     assert_int_equal(dfa_cluster_master_for_slot(fx.cluster, slot)->port, to_port);
     assert_int_equal(busy_sum(), DAYS * (DAYS + 1) / 2);
     assert_int_equal(dfa_cluster_refreshes(fx.cluster), maps + 1);
+    /* a pipeline on the stale map: the MOVED command is redone on the new master, the map read again */
+    assert_int_equal(dfa_cluster_master_for_slot(other, slot)->port, from_port);
+    run_expect(other, pk, pv, 3);
+    assert_int_equal(dfa_cluster_master_for_slot(other, slot)->port, to_port);
+    dfa_cluster_free(other);
     redisFree(src);
     redisFree(dst);
+}
+
+/* A pipeline over every province's slot, so over every master: one
+ * round trip, the replies in the order of the commands. */
+static void test_run_pipeline(void **state)
+{
+    (void)state;
+    char keys[64][DFA_KEY_MAX], values[64][16];
+    const char *k[64], *v[64];
+    size_t n = provinces();
+    for (size_t i = 0; i < n; i++) {
+        dfa_key_province(keys[i], sizeof keys[i], code_at(i), "runtest");
+        snprintf(values[i], sizeof values[i], "v%zu", i);
+        const char *set[] = {"SET", keys[i], values[i]};
+        call_expect("OK", set, 3, 1);
+        k[i] = keys[i], v[i] = values[i];
+    }
+    uint64_t trips = dfa_cluster_round_trips(fx.cluster);
+    run_expect(fx.cluster, k, v, n);
+    assert_int_equal(dfa_cluster_round_trips(fx.cluster), trips + 1);
+    /* a command that names no key cannot be routed */
+    dfa_resp *b = dfa_resp_new();
+    const char *ping[] = {"PING"};
+    dfa_resp_argv(b, ping, 1);
+    redisReply *r[1];
+    dfa_error err = {0};
+    assert_int_equal(dfa_cluster_run(fx.cluster, b, r, &err), DFA_ERR_LIMIT);
+    assert_string_equal(err.msg, "redis cluster: command 1 of a pipeline names no key");
+    assert_null(r[0]);
+    dfa_resp_free(b);
 }
 
 /* ---- a master killed -9, its replica promoted ---- */
@@ -556,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_classify),
         cmocka_unit_test(test_map_routes),
         cmocka_unit_test(test_masters_scan_and_wait),
+        cmocka_unit_test(test_run_pipeline),
         cmocka_unit_test(test_slot_moved),
         cmocka_unit_test(test_failover),
     };

@@ -36,6 +36,11 @@ static void test_layers(void **state)
     dfa_config_kafka_at(cfg, 1, &name, &value);
     assert_string_equal(name, "sasl.mechanism");
     assert_string_equal(value, "PLAIN");
+    assert_string_equal(dfa_config_str(cfg, "redis.cluster_seeds"), ""); /* one Redis by default */
+    dfa_config_free(cfg);
+    const char *seeds[] = {"redis.cluster_seeds=10.0.0.1:7000, node-2.example:7001,::1:7002"};
+    assert_int_equal(dfa_config_load(conf_path, NULL, seeds, 1, &cfg, &err), DFA_OK);
+    assert_string_equal(dfa_config_str(cfg, "redis.cluster_seeds"), "10.0.0.1:7000, node-2.example:7001,::1:7002");
     dfa_config_free(cfg);
 }
 
@@ -51,6 +56,11 @@ static void test_errors(void **state)
         {"log.level = loud\n", NULL, NULL, ":1: log.level: expected debug|info|warn|error, got \"loud\""},
         {"topic.events = a b\n", NULL, NULL, ":1: topic.events: expected [A-Za-z0-9._-], got \"a b\""},
         {"kafka. = x\n", NULL, NULL, ":1: kafka.: a librdkafka property name must follow"},
+        {"redis.cluster_seeds = 10.0.0.1\n", NULL, NULL,
+         ":1: redis.cluster_seeds: expected host:port[,host:port...], got \"10.0.0.1\""},
+        {"", NULL, "redis.cluster_seeds=a:1,b:65536", "--set: redis.cluster_seeds: expected host:port[,host:port...], got \"a:1,b:65536\""},
+        {"", NULL, "redis.cluster_seeds=a:1,,b:2", "--set: redis.cluster_seeds: expected host:port[,host:port...], got \"a:1,,b:2\""},
+        {"", NULL, "redis.cluster_seeds=a:1,", "--set: redis.cluster_seeds: expected host:port[,host:port...], got \"a:1,\""},
         {"", "DFA_REDIS_PROT=1", NULL, "environment DFA_REDIS_PROT: no config key has this name"},
         {"", "DFA_CONSUMER_BATCH_EVENTS=0", NULL, "environment DFA_CONSUMER_BATCH_EVENTS: consumer.batch_events: expected an integer 1..1000000, got \"0\""},
         {"", NULL, "redis.port", "--set: expected key=value, got \"redis.port\""},
