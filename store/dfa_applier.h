@@ -7,7 +7,7 @@
  * value of every counter the batch touches), merges the deltas, and writes
  * the resulting values atomically with each province's offset markers: one
  * transaction per province, on a connection of its own (its keys share one
- * hash tag, so they would share one slot of a Redis Cluster). No command of a
+ * hash tag, so they share one slot of a Redis Cluster). No command of a
  * transaction can fail on data: a counter that would leave the 64-bit range,
  * or a key of the wrong type, is found in the read. Two round trips per
  * batch when nothing interferes, whatever the number of provinces: the state
@@ -57,8 +57,13 @@ typedef struct {
 
 typedef struct dfa_applier dfa_applier;
 
-/* Keeps redis and core (borrowed): redis names the server; each province
- * gets a connection of its own, cloned from it and owned by the applier.
+/* Keeps redis and core (borrowed): redis names the server or the Redis
+ * Cluster; each province gets a connection of its own to the server of its
+ * keys (dfa_redis_open_for_key: on a cluster, its slot's master, opened again
+ * when the slot moves), owned by the applier. On a cluster, a province whose
+ * read or transaction is redirected (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) or
+ * whose node is lost is redone alone from its read step once the slot map is
+ * read again (dfa_redis_reroute), at most 30 times a batch.
  * max_keys bounds the counters one call may
  * hold in memory. horizon_years: events dated before 1 January of the year
  * horizon_years before their message's timestamp are dead-lettered

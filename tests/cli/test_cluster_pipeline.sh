@@ -8,8 +8,8 @@
 #   2. a master is cut from its replica, so its provinces' batches are applied but never acknowledged, and
 #      is then killed with -9: its replica, which never got them, takes over; nothing acknowledged is lost.
 # Redis equals the independent oracle after each. A second consumer group fills a single Redis from the
-# same topic: dfa-query and dfa-snapshot give the same bytes on both; dfa-consumer --stats reads the
-# cluster; dfa-rebuild replays the log into an empty Redis and finds it equal to the cluster.
+# same topic: dfa-query and dfa-snapshot give the same bytes on both; dfa-snapshot --nightly and
+# dfa-consumer --stats work on the cluster; dfa-rebuild replays the log into an empty Redis and finds it equal to the cluster.
 source "$(dirname "$0")/lib.sh"
 CLUSTER_NODE_TIMEOUT_MS=1000 start_cluster
 start_pipeline # the broker, and the single Redis fed the same events
@@ -116,6 +116,10 @@ done
 expect_eq "dfa-snapshot --period N2025 --format json: the same bytes" \
   "$("$BIN/bin/dfa-snapshot" --period N2025 --format json | sha256sum)" \
   "$(single "$BIN/bin/dfa-snapshot" --period N2025 --format json | sha256sum)"
+DFA_SNAPSHOT_DIR="$WORK/snapshots" "$BIN/bin/dfa-snapshot" --nightly --date 2025-09-30 --no-notices 2>"$WORK/nightly.log"
+check "dfa-snapshot --nightly on the cluster writes its versions" \
+  grep -q 'event=nightly_done date=2025-09-30 written=42 unchanged=0' "$WORK/nightly.log"
+expect_eq "and indexes them in the cluster" "$(redis-cli -c -p "${CLUSTER_SEED##*:}" hlen dfa:snapshots)" 42
 check "dfa-consumer --stats reads the consumer's stats from the cluster" \
   bash -c "'$BIN/bin/dfa-consumer' --stats | grep -q 'events_per_s='"
 unset REDIS_PORT
