@@ -44,7 +44,7 @@ static dfa_status emit_counter_row(emitter *e, const char *row, int64_t amount)
     char key[DFA_KEY_MAX];
     e->row = row;
     for (int b = 0; b < DFA_STORED_BUCKETS; b++) {
-        if (!dfa_key_counters(key, sizeof key, e->code, e->buckets[b]))
+        if (!dfa_key_counters_row(key, sizeof key, e->code, e->buckets[b], row))
             return too_long(e, row);
         dfa_status st = emit(e, DFA_DELTA_COUNTER, key, row, amount, b);
         if (st)

@@ -38,6 +38,29 @@ bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucke
     return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:c:", bucket);
 }
 
+int dfa_counter_parts(const char *bucket) { return bucket[0] == 'M' ? DFA_COUNTER_PARTS : 1; }
+
+int dfa_counter_part(const char *bucket, const char *row)
+{
+    unsigned sum = 0;
+    for (const unsigned char *c = (const unsigned char *)row; *c; c++)
+        sum += *c;
+    return (int)(sum % (unsigned)dfa_counter_parts(bucket));
+}
+
+bool dfa_key_counters_part(char *out, size_t cap, const char *code, const char *bucket, int part)
+{
+    if (dfa_counter_parts(bucket) == 1)
+        return dfa_key_counters(out, cap, code, bucket);
+    char p[2] = {(char)('0' + part % DFA_COUNTER_PARTS), '\0'};
+    return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:c:", bucket, ":", p);
+}
+
+bool dfa_key_counters_row(char *out, size_t cap, const char *code, const char *bucket, const char *row)
+{
+    return dfa_key_counters_part(out, cap, code, bucket, dfa_counter_part(bucket, row));
+}
+
 bool dfa_key_distinct(char *out, size_t cap, const char *code, const char *bucket, const char *row)
 {
     return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:d:", bucket, ":", row);

@@ -31,8 +31,23 @@ extern const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS];
 bool dfa_row(char *out, size_t cap, const char *metric, const char *dim, const char *value,
              const char *currency, const char *unit_id);
 
-/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events) */
+/* A month's counters are spread over DFA_COUNTER_PARTS hashes, by row: a province's month holds a few
+ * hundred rows, and Redis finds a field of a small hash (a listpack) by scanning it, so one hash per month
+ * cost Redis more than all its other work per event (BENCHMARKS.md). A day holds a few dozen: one hash. */
+#define DFA_COUNTER_PARTS 8
+/* How many hashes the counters of bucket (a period id, "D2025-07-01" or "M2025-07") are spread over:
+ * DFA_COUNTER_PARTS for a month, 1 for a day. */
+int dfa_counter_parts(const char *bucket);
+/* Which of them holds row: the sum of its bytes, modulo dfa_counter_parts(bucket) (tests/oracle does the same). */
+int dfa_counter_part(const char *bucket, const char *row);
+
+/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events): a day's one hash */
 bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucket);
+/* dfa:{p:91}:c:<month>:<part>   part 0 .. DFA_COUNTER_PARTS - 1 of a month's counters; for a day,
+ * the same as dfa_key_counters */
+bool dfa_key_counters_part(char *out, size_t cap, const char *code, const char *bucket, int part);
+/* The counters key of bucket that holds row. */
+bool dfa_key_counters_row(char *out, size_t cap, const char *code, const char *bucket, const char *row);
 /* dfa:{p:91}:d:<bucket>:<row>   hash id -> references (distinct) */
 bool dfa_key_distinct(char *out, size_t cap, const char *code, const char *bucket, const char *row);
 /* dfa:{p:91}:g:<row>   hash "<local time>|<event id>|<value>" -> references (gauge) */

@@ -4,6 +4,8 @@
 # two figures measured in this run.
 #   BENCH_EVENTS=400000     events preloaded for the throughput runs (the embedded broker keeps
 #                           5 MB per partition, and events are keyed by province: 34 keys)
+#   BENCH_LIVE_EVENTS=100000 events for the live profile: the same stream re-dated to the last three
+#                           days, as in daily operation, where a batch's deltas fall on few keys
 #   BENCH_BIG_EVENTS=1600000 then as many more, produced at 15,000/s while one consumer keeps up,
 #                           to show peak RSS does not grow with the number of events (0: skip)
 set -euo pipefail
@@ -19,6 +21,7 @@ fi
 bin=$("$root/scripts/build.sh")
 N=${BENCH_EVENTS:-400000}
 BIG=${BENCH_BIG_EVENTS:-1600000}
+LIVE=${BENCH_LIVE_EVENTS:-100000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dfa-bench.XXXXXX")
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -26,6 +29,8 @@ trap cleanup EXIT
 say() { printf '%s\n' "$*" >&2; }
 kv() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$1" | tail -1; }
 now() { date +%s.%N; }
+redis_cpu() { redis-cli -p "$1" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.3f", s}'; }
+us_per() { python3 -c "import sys; print(f'{(float(sys.argv[2]) - float(sys.argv[1])) * 1e6 / float(sys.argv[3]):.1f}')" "$1" "$2" "$3"; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else '-')" "$1" "$2"; }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -83,17 +88,44 @@ say "6/11 redis-benchmark, pipelined HINCRBY"
 redis-benchmark -p "$port" -n 2000000 -P 1000 -q hincrby bench:h f 1 2>/dev/null | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 >"$work/rb.txt"
 redis-cli -p "$port" del bench:h >/dev/null
 say "7/11 dfa-consumer, one process (three passes, each from an empty Redis: the median is reported)"
-one_rates=()
+one_rates=(); one_cpu=()   # one_cpu: "rate redis-µs-per-event" of each pass
 for pass in 1 2 3; do
   redis-cli -p "$port" flushall >/dev/null
+  cpu0=$(redis_cpu "$port")
   "$bin/bin/dfa-consumer" --set consumer.group=bench-one-$pass >/dev/null 2>"$work/one.log" & cpid=$!; pids+=($cpid)
-  one_rates+=("$(consumer_rate "$sent" "$work/one.log")")
+  rate=$(consumer_rate "$sent" "$work/one.log")
+  one_rates+=("$rate"); one_cpu+=("$rate $(us_per "$cpu0" "$(redis_cpu "$port")" "$sent")")
   rss_one=$(awk '/VmHWM/ {print $2}' "/proc/$cpid/status")
   kill -TERM "$cpid"; wait "$cpid" 2>/dev/null || true
 done
 one_rate=$(printf '%s\n' "${one_rates[@]}" | sort -n | sed -n 2p)
 one_range="passes: $(printf '%s\n' "${one_rates[@]}" | sort -n | paste -sd/ -)"
 one_rt=$(kv "$work/one.log" redis_round_trips)
+one_redis_us=$(printf '%s\n' "${one_cpu[@]}" | sort -n | sed -n '2s/.* //p')   # the median pass's
+all_redis_us="passes: $(printf '%s\n' "${one_cpu[@]}" | sort -n | awk '{print $2}' | paste -sd/ -)"
+say "7b/11 dfa-consumer, one process, live profile: $LIVE events re-dated to the last three days (fresh broker)"
+# Every date of the stream (an event's and its retraction's copy alike, so they still meet) moves to one of
+# the last three days, keeping the time of day and the offset.
+head -"$LIVE" "$work/events.ndjson" | python3 -c '
+import sys, re, datetime, zlib
+today = datetime.date.today()
+def day(m):
+    return (today - datetime.timedelta(days=1 + zlib.crc32(m.group(1).encode()) % 3)).isoformat()
+for line in sys.stdin:
+    sys.stdout.write(re.sub(r"(?<=\"occurred_at\":\")(\d{4}-\d\d-\d\d)", day, line))
+' >"$work/live.ndjson"
+redis-cli -p "$port" flushall >/dev/null
+"$bin/bin/dfa-broker" --set topic.partitions=$partitions --address-file "$work/broker-live.addr" >/dev/null 2>>"$work/broker.log" & pids+=($!)
+for _ in $(seq 100); do [ -s "$work/broker-live.addr" ] && break; sleep 0.1; done
+DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker-live.addr") "$bin/bin/dfa-produce" --set producer.progress=0 \
+  "$work/live.ndjson" >/dev/null 2>"$work/produce-live.log" || true
+live_sent=$(kv "$work/produce-live.log" sent)
+cpu0=$(redis_cpu "$port")
+DFA_KAFKA_BOOTSTRAP_SERVERS=$(cat "$work/broker-live.addr") "$bin/bin/dfa-consumer" --set consumer.group=bench-live \
+  >/dev/null 2>"$work/live.log" & lcp=$!; pids+=($lcp)
+live_rate=$(consumer_rate "$live_sent" "$work/live.log")
+live_redis_us=$(us_per "$cpu0" "$(redis_cpu "$port")" "$live_sent")
+kill -TERM "$lcp"; wait "$lcp" 2>/dev/null || true
 say "8/11 dfa-consumer, two processes in one group (fresh Redis)"
 redis-cli -p "$port" flushall >/dev/null
 "$bin/bin/dfa-consumer" --set consumer.group=bench-two >/dev/null 2>"$work/two-a.log" & a=$!; pids+=($a)
@@ -104,6 +136,18 @@ say "9/11 the naive Python consumer"
 naive_n=$((sent < 200000 ? sent : 200000))
 # Debian's python3, where python3-confluent-kafka and python3-redis install
 /usr/bin/python3 "$root/bench/naive_consumer.py" "$DFA_KAFKA_BOOTSTRAP_SERVERS" "$port" "$naive_n" >"$work/naive.txt"
+# ... and against a Redis as its user would run it: Debian's own configuration (no AOF, RDB snapshots),
+# only the paths and port made private; compiled-in defaults where /etc/redis/redis.conf is not readable
+say "9b/11 the naive Python consumer against a Redis with Debian's default configuration"
+dport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/default-redis"
+dconf=(); naive_redis="Debian's /etc/redis/redis.conf"
+if [ -r /etc/redis/redis.conf ]; then dconf=(/etc/redis/redis.conf); else naive_redis="redis-server's compiled-in defaults"; fi
+redis-server "${dconf[@]}" --port "$dport" --daemonize no --pidfile "$work/default-redis/pid" \
+  --logfile "$work/default-redis/redis.log" --dir "$work/default-redis" & pids+=($!)
+for _ in $(seq 100); do redis-cli -p "$dport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+/usr/bin/python3 "$root/bench/naive_consumer.py" "$DFA_KAFKA_BOOTSTRAP_SERVERS" "$dport" "$naive_n" >"$work/naive-default.txt"
+redis-cli -p "$dport" shutdown nosave >/dev/null 2>&1 || true
 say "10/11 snapshot: a national year over three years of data"
 t0=$(now); "$bin/bin/dfa-snapshot" --period Y2025 >"$work/y2025.json"; t1=$(now)
 snap_s=$(python3 -c "print(f'{$t1-$t0:.2f}')")
@@ -133,6 +177,7 @@ fi
 parse=$(kv "$work/core.txt" parse_validate_per_s); jansson=$(kv "$work/core.txt" jansson_parse_per_s)
 deltas=$(kv "$work/core.txt" parse_validate_deltas_per_s); raw=$(kv "$work/raw.txt" raw_consume_per_s)
 capi=$(kv "$work/capi.txt" c_api_per_s); naive=$(kv "$work/naive.txt" naive_per_s)
+naive_default=$(kv "$work/naive-default.txt" naive_per_s)
 rb=$(awk '{print int($1)}' "$work/rb.txt"); limit=$(python3 -c "print(min($raw, $parse))")
 rt_per_k=$(python3 -c "print(f'{$one_rt*1000/$N:.3f}')")
 cat >"$root/BENCHMARKS.md" <<MD
@@ -160,7 +205,9 @@ two cores, so every ratio below is of two figures from this same run.
 | redis-benchmark, pipelined HINCRBY (-P 1000) | $rb ops/s | |
 | **dfa-consumer, one process**, broker → Redis (median of 3 passes; $one_range) | **$one_rate** | $(ratio "$one_rate" "$limit") × min(raw consume, parse-and-validate) (target ≥ 0.5) |
 | dfa-consumer, two processes in one group | $two_rate | $(ratio "$two_rate" "$one_rate") × one process |
-| naive Python consumer (one HINCRBY per event, auto-commit) | $naive | dfa-consumer is $(ratio "$one_rate" "$naive") × it (target ≥ 10) |
+| dfa-consumer, one process, live profile ($live_sent events re-dated to the last three days) | $live_rate | $(ratio "$live_rate" "$limit") × min(raw consume, parse-and-validate) |
+| naive Python consumer (one HINCRBY per event, auto-commit), against the pipeline's Redis (AOF, fsync always) | $naive | dfa-consumer is $(ratio "$one_rate" "$naive") × it |
+| naive Python consumer, against a Redis as its user would run it ($naive_redis: no AOF) | $naive_default | dfa-consumer is $(ratio "$one_rate" "$naive_default") × it (target ≥ 10) |
 | dfa-produce (validate + idempotent produce, file → broker) | $produce_rate | $(ratio "$produce_rate" "$parse") × parse-and-validate (target ≥ 0.7) |
 | C API (\`dfa_producer_send_json\`, lines in memory) | $capi | $(ratio "$capi" "$parse") × parse-and-validate |
 
@@ -168,6 +215,8 @@ two cores, so every ratio below is of two figures from this same run.
 
 | what | value |
 |---|---|
+| Redis CPU per event, one consumer (\`used_cpu_sys\` + \`used_cpu_user\` over the pass / events; median pass; $all_redis_us) | **$one_redis_us µs** (target ≤ 5) |
+| Redis CPU per event, live profile | $live_redis_us µs |
 | Redis round trips, one consumer, whole run | $one_rt for $N events = **$rt_per_k per 1,000 events** (target ≤ 5) |
 | peak RSS of dfa-consumer after $N events | $rss_one kB |
 | peak RSS with more events | $rss_big |

@@ -159,6 +159,15 @@ static void report_line(const check_run *run, const char *name, size_t lineno, c
 
 static int compare_names(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
+/* Sums the month buckets' total rows ("metric@unit", no breakdown, no currency) by month and row, over
+ * all provinces: the accumulator's key is the month, its field the row. */
+static dfa_status add_total(void *ctx, const dfa_delta *d, dfa_error *err)
+{
+    if (d->kind != DFA_DELTA_COUNTER || d->bucket_kind != DFA_PERIOD_MONTH || strchr(d->row, '|') || d->row[0] == '_')
+        return DFA_OK;
+    return dfa_accum_add(ctx, d->bucket, d->row, d->amount, err);
+}
+
 static int check_stream(const dfa_core *core, check_run *run, FILE *in, const char *name)
 {
     char name_buf[1024]; /* a file name with a newline must not start a line of its own */
@@ -173,7 +182,7 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
         dfa_event *ev = NULL;
         dfa_error err = {0};
         if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK && run->totals &&
-            dfa_delta_accumulate(run->totals, ev, 1, &err) != DFA_OK) {
+            dfa_event_deltas(ev, add_total, run->totals, &err) != DFA_OK) {
             fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", shown_name, lineno, err.msg);
             dfa_event_free(ev);
             dfa_ndjson_free(&r);
@@ -193,19 +202,17 @@ static int check_stream(const dfa_core *core, check_run *run, FILE *in, const ch
     return ferror(in) ? -1 : 0;
 }
 
-/* Sums the month buckets' total rows ("metric@unit", no breakdown) over all
- * provinces and units, and prints them sorted by month and metric. */
+/* The month totals summed over the units too, printed sorted by month and metric. */
 static void print_totals(const dfa_accum *acc)
 {
     json_t *sums = json_object();
     for (size_t i = 0; i < dfa_accum_size(acc); i++) {
         const dfa_accum_entry *e = dfa_accum_entry_at(acc, i);
-        const char *bucket = strstr(e->key, ":c:M");
         const char *at = strchr(e->field, '@');
-        if (!bucket || !at || strchr(e->field, '|') || e->field[0] == '_')
+        if (!at)
             continue;
         char name[160];
-        snprintf(name, sizeof name, "%s %.*s", bucket + 3, (int)(at - e->field), e->field);
+        snprintf(name, sizeof name, "%s %.*s", dfa_accum_key(acc, e->key_index), (int)(at - e->field), e->field);
         json_t *v = json_object_get(sums, name);
         json_object_set_new(sums, name, json_integer((v ? json_integer_value(v) : 0) + e->amount));
     }

@@ -317,10 +317,10 @@ static const char *province_key(const province_read *p, const char *name)
     return dfa_key_province(key, sizeof key, p->unit->code, name) ? key : "";
 }
 
-static const char *counters_key(const province_read *p, const char *bucket)
+static const char *counters_key(const province_read *p, const char *bucket, int part)
 {
     static char key[DFA_KEY_MAX];
-    return dfa_key_counters(key, sizeof key, p->unit->code, bucket) ? key : "";
+    return dfa_key_counters_part(key, sizeof key, p->unit->code, bucket, part) ? key : "";
 }
 
 /* Round trip 1: the registries and the period's targets. */
@@ -373,14 +373,16 @@ static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n,
         if (p->any_month && dfa_date_cmp(p->first_month, spec->first) < 0)
             ok &= cover(p->first_month, dfa_date_add_days(spec->first, -1), &p->before);
         p->first_cmd = l->n;
-        for (size_t b = 0; b < p->period.n; b++) {
-            const char *c[] = {"HGETALL", counters_key(p, p->period.ids[b])};
-            ok &= add_cmd_for(l, FOR_PERIOD, NULL, 2, c);
-        }
-        for (size_t b = 0; b < p->before.n; b++) {
-            const char *c[] = {"HGETALL", counters_key(p, p->before.ids[b])};
-            ok &= add_cmd_for(l, FOR_BEFORE, NULL, 2, c);
-        }
+        for (size_t b = 0; b < p->period.n; b++)
+            for (int part = 0; part < dfa_counter_parts(p->period.ids[b]); part++) {
+                const char *c[] = {"HGETALL", counters_key(p, p->period.ids[b], part)};
+                ok &= add_cmd_for(l, FOR_PERIOD, NULL, 2, c);
+            }
+        for (size_t b = 0; b < p->before.n; b++)
+            for (int part = 0; part < dfa_counter_parts(p->before.ids[b]); part++) {
+                const char *c[] = {"HGETALL", counters_key(p, p->before.ids[b], part)};
+                ok &= add_cmd_for(l, FOR_BEFORE, NULL, 2, c);
+            }
         const dfa_catalog *cat = dfa_core_catalog(core);
         for (size_t m = 0; m < dfa_catalog_metric_count(cat); m++) {
             const dfa_metric *metric = dfa_catalog_metric_at(cat, m);

@@ -37,14 +37,14 @@ static void test_delegation_by_hand(void **state)
     add(*state, acc, KIEN_GIANG_DELEGATION("e1", ""));
     add(*state, acc, KIEN_GIANG_DELEGATION("e2", ""));
     const char *m = "dfa:{p:91}:c:M2024-05";
-    assert_int_equal(dfa_accum_get(acc, m, "_events@91x"), 2);
-    assert_int_equal(dfa_accum_get(acc, m, "delegations_out@91x"), 2);
-    assert_int_equal(dfa_accum_get(acc, m, "delegations_out|level=provincial_leaders@91x"), 2);
-    assert_int_equal(dfa_accum_get(acc, m, "delegations_out|countries=JP@91x"), 2);
-    assert_int_equal(dfa_accum_get(acc, m, "delegations_out|countries=KR@91x"), 2);
-    assert_int_equal(dfa_accum_get(acc, m, "delegations_out|in_plan=yes@91x"), 2);
-    assert_int_equal(dfa_accum_get(acc, m, "delegation_out_members@91x"), 10);
-    assert_int_equal(dfa_accum_get(acc, m, "delegation_out_members|level=provincial_leaders@91x"), 10);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "_events@91x"), "_events@91x"), 2);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegations_out@91x"), "delegations_out@91x"), 2);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegations_out|level=provincial_leaders@91x"), "delegations_out|level=provincial_leaders@91x"), 2);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegations_out|countries=JP@91x"), "delegations_out|countries=JP@91x"), 2);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegations_out|countries=KR@91x"), "delegations_out|countries=KR@91x"), 2);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegations_out|in_plan=yes@91x"), "delegations_out|in_plan=yes@91x"), 2);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegation_out_members@91x"), "delegation_out_members@91x"), 10);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "delegation_out_members|level=provincial_leaders@91x"), "delegation_out_members|level=provincial_leaders@91x"), 10);
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:91}:c:D2024-05-10", "delegations_out@91x"), 2);
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:91}:c:A2024-05", "delegations_out@91x"), 0); /* not stored */
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:91}:d:M2024-05:partner_countries@91x", "JP"), 2);
@@ -85,12 +85,12 @@ static void test_money_stock_gauge_plan_nil(void **state)
     snprintf(json, sizeof json, "{\"event_id\":\"f2\",%s,\"type\":\"fdi.project.terminated\",\"data\":{\"project_id\":\"p0\",\"country\":\"JP\",\"sector\":\"energy\",\"capital\":{\"amount\":2000000,\"currency\":\"USD\"}}}", head);
     add(*state, acc, json);
     const char *m = "dfa:{p:52}:c:M2025-08";
-    assert_int_equal(dfa_accum_get(acc, m, "fdi_projects_in_force@52"), 0);  /* +1 -1 */
-    assert_int_equal(dfa_accum_get(acc, m, "fdi_projects_in_force|sector=energy@52"), 0);
-    assert_int_equal(dfa_accum_get(acc, m, "fdi_capital_in_force|cur=USD@52"), 3000000);
-    assert_int_equal(dfa_accum_get(acc, m, "fdi_capital_registered|cur=USD@52"), 5000000);
-    assert_int_equal(dfa_accum_get(acc, m, "fdi_capital_registered|country=KR|cur=USD@52"), 5000000);
-    assert_int_equal(dfa_accum_get(acc, m, "fdi_projects_terminated@52"), 1);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "fdi_projects_in_force@52"), "fdi_projects_in_force@52"), 0);  /* +1 -1 */
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "fdi_projects_in_force|sector=energy@52"), "fdi_projects_in_force|sector=energy@52"), 0);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "fdi_capital_in_force|cur=USD@52"), "fdi_capital_in_force|cur=USD@52"), 3000000);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "fdi_capital_registered|cur=USD@52"), "fdi_capital_registered|cur=USD@52"), 5000000);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "fdi_capital_registered|country=KR|cur=USD@52"), "fdi_capital_registered|country=KR|cur=USD@52"), 5000000);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "fdi_projects_terminated@52"), "fdi_projects_terminated@52"), 1);
 
     snprintf(json, sizeof json, "{\"event_id\":\"g1\",%s,\"type\":\"overseas_vietnamese.population.reported\",\"data\":{\"persons\":12000,\"country\":\"US\"}}", head);
     add(*state, acc, json);
@@ -107,7 +107,7 @@ static void test_money_stock_gauge_plan_nil(void **state)
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:52}:t:Y2026", "plan|ngo_aid_pledged|cur=EUR@52"), 900);
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:52}:t:H2025-2", "nil|cp_cases_opened@52"), 1);
     assert_int_equal(dfa_accum_get(acc, "dfa:{p:52}:t:H2025-2", "nil|border_incidents@52"), 1);
-    assert_int_equal(dfa_accum_get(acc, m, "_events@52"), 6);
+    assert_int_equal(dfa_accum_get(acc, in_part(m, "_events@52"), "_events@52"), 6);
     dfa_accum_free(acc);
 }
 
@@ -180,7 +180,7 @@ static void test_sub_event_and_take_back(void **state)
     assert_int_equal(dfa_delta_accumulate(acc, ev, 1, &err), DFA_OK);
     assert_int_equal(dfa_delta_accumulate(acc, ev, 1, &err), DFA_OK);
     assert_int_equal(dfa_delta_accumulate(acc, ev, -1, &err), DFA_OK);
-    assert_int_equal(dfa_accum_get(acc, "dfa:{p:91}:c:M2024-05", "delegation_out_members@91x"), 5);
+    assert_int_equal(dfa_accum_get(acc, in_part("dfa:{p:91}:c:M2024-05", "delegation_out_members@91x"), "delegation_out_members@91x"), 5);
     assert_int_equal(dfa_accum_size(acc), 20);
     assert_int_equal(dfa_accum_groups(acc), 3); /* a take-back is a group too */
     char key[32];
@@ -201,9 +201,9 @@ static void test_sub_event_and_take_back(void **state)
         snprintf(key, sizeof key, "k%d", i);
         assert_int_equal(dfa_accum_get(small, key, "f"), i + 1);
     }
-    assert_int_equal(dfa_accum_get(small, "dfa:{p:01}:c:M2024-01", "_events@01"), 0);
-    assert_int_equal(dfa_accum_add(small, "dfa:{p:01}:c:M2024-01", "_events@01", 1, &err), DFA_OK); /* its slot is free again */
-    assert_int_equal(dfa_accum_get(small, "dfa:{p:01}:c:M2024-01", "_events@01"), 1);
+    assert_int_equal(dfa_accum_get(small, in_part("dfa:{p:01}:c:M2024-01", "_events@01"), "_events@01"), 0);
+    assert_int_equal(dfa_accum_add(small, in_part("dfa:{p:01}:c:M2024-01", "_events@01"), "_events@01", 1, &err), DFA_OK); /* its slot is free again */
+    assert_int_equal(dfa_accum_get(small, in_part("dfa:{p:01}:c:M2024-01", "_events@01"), "_events@01"), 1);
     dfa_event_free(other);
     dfa_event_free(ev);
     dfa_accum_free(small);

@@ -27,13 +27,13 @@ assert r["periods"] == {"day": "D2024-05-10", "month": "M2024-05", "quarter": "Q
                         "nine_months": "N2024", "year": "Y2024", "admin_month": "A2024-05", "admin_year": "AY2024"}, r["periods"]
 d = {(x["key"], x["field"]): x["amount"] for x in r["deltas"]}
 assert len(r["deltas"]) == 20
-assert d[("dfa:{p:91}:c:M2024-05", "delegation_out_members@91x")] == 5
+assert d[("dfa:{p:91}:c:M2024-05:7", "delegation_out_members@91x")] == 5
 assert d[("dfa:{p:91}:d:M2024-05:partner_countries@91x", "KR")] == 1
 PY
 
 printf '%s\n' "$ok" | "$CHECK" --explain >"$WORK/explain.txt" 2>/dev/null
 check "--explain names both units" grep -q "province today: 91 An Giang; unit in force then: 91x Kiên Giang" "$WORK/explain.txt"
-check "--explain lists deltas" grep -q "HINCRBY dfa:{p:91}:c:M2024-05 delegations_out|countries=JP@91x 1" "$WORK/explain.txt"
+check "--explain lists deltas" grep -q "HINCRBY dfa:{p:91}:c:M2024-05:7 delegations_out|countries=JP@91x 1" "$WORK/explain.txt"
 
 printf '%s\n%s\n' "$ok" "${ok/e1/e2}" | "$CHECK" --totals >"$WORK/totals.txt" 2>/dev/null
 check "--totals sums the month" grep -qE '^M2024-05 +delegation_out_members +10$' "$WORK/totals.txt"

@@ -141,8 +141,12 @@ def deltas(cat, ev):
     def add(key, field, n):
         out[(pre + key, field)] += n
 
+    def counters(bucket, row):
+        """A day's counters are one hash; a month's are spread over 8, by the sum of the row's bytes."""
+        return f"c:{bucket}" if bucket[0] == "D" else f"c:{bucket}:{sum(row.encode()) % 8}"
+
     for b in buckets:
-        add(f"c:{b}", "_events" + at, 1)  # every valid event, whatever it feeds
+        add(counters(b, "_events" + at), "_events" + at, 1)  # every valid event, whatever it feeds
     if t.get("handler") == "plan":
         metric = data["metric"]
         if cat["metrics"][metric]["unit"] == "money":
@@ -165,7 +169,7 @@ def deltas(cat, ev):
         if kind in ("flow", "stock"):
             for r in rows:
                 for b in buckets:
-                    add(f"c:{b}", r, feed.get("sign", 1) * amount)
+                    add(counters(b, r), r, feed.get("sign", 1) * amount)
         elif kind == "distinct":
             if feed["id"] in data:
                 for r in rows:
