@@ -51,6 +51,21 @@ static const key_spec keys[] = {
     {"consumer.deadletter_cut_bytes", T_INT, "4096", 0, 1048576},
     {"producer.progress", T_INT, "1", 0, 1},
     {"snapshot.dir", T_STRING, "snapshots", 0, 0},
+    {"gateway.listen", T_STRING, "127.0.0.1:8080", 0, 0},
+    {"gateway.tokens", T_STRING, "", 0, 0},
+    {"gateway.tls_cert", T_STRING, "", 0, 0},
+    {"gateway.tls_key", T_STRING, "", 0, 0},
+    {"gateway.threads", T_INT, "2", 1, 64},
+    {"gateway.max_connections", T_INT, "1000", 1, 100000},
+    {"gateway.max_per_ip", T_INT, "64", 0, 100000},
+    {"gateway.idle_timeout_s", T_INT, "15", 1, 3600},
+    {"gateway.request_timeout_s", T_INT, "30", 1, 3600},
+    {"gateway.max_body_bytes", T_INT, "8388608", 1024, 1073741824},
+    {"gateway.max_body_memory", T_INT, "268435456", 1048576, 68719476736},
+    {"gateway.max_events", T_INT, "10000", 1, 1000000},
+    {"gateway.rate_per_s", T_INT, "50", 1, 1000000},
+    {"gateway.rate_burst", T_INT, "100", 1, 1000000},
+    {"gateway.delivery_timeout_ms", T_INT, "10000", 100, 600000},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 #define KAFKA_PREFIX "kafka."

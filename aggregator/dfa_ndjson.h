@@ -21,5 +21,11 @@ void dfa_ndjson_init(dfa_ndjson *r, FILE *in);
 bool dfa_ndjson_next(dfa_ndjson *r, const char **line, size_t *len);
 void dfa_ndjson_free(dfa_ndjson *r);
 
+/* The same lines out of len bytes in memory (an HTTP body): from *pos, the
+ * next non-blank line as a part of buf (*line, *line_len: not NUL-terminated,
+ * borrowed from buf); *pos and *lineno (of the line returned) advance. False at
+ * the end. Start with *pos = 0 and *lineno = 0. */
+bool dfa_ndjson_next_in(const char *buf, size_t len, size_t *pos, size_t *lineno, const char **line, size_t *line_len);
+
 
 #endif

@@ -7,10 +7,12 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config     # toolchain
   librdkafka-dev libjansson-dev libhiredis-dev libcmocka-dev   # the fixed stack
-  libsodium-dev                        # SHA-256 (fingerprints, dead-letter digests)
+  libsodium-dev                        # SHA-256 (fingerprints, dead-letter digests), token hashes
+  libmicrohttpd-dev                    # the HTTP layer (dfa-gateway)
   redis-server                         # the real Redis the demo and tests start
   kcat                                 # a real Kafka client the tests read back with
   python3                              # test drivers
+  curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
 # --test: what only the tests need: docker-compose validates the compose files
 # (its `config` needs no Docker engine) and systemd-analyze checks the timer.
