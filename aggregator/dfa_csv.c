@@ -102,7 +102,8 @@ static size_t avail(dfa_csv *r, size_t n)
     size_t left = r->mem_len - r->pos;
     if (left >= n || !r->in)
         return left;
-    memmove(r->chunk, r->mem + r->pos, left);
+    if (left)
+        memmove(r->chunk, r->mem + r->pos, left);
     size_t got = fread(r->chunk + left, 1, CHUNK_BYTES - left, r->in);
     r->mem = r->chunk;
     r->mem_len = left + got;
