@@ -18,6 +18,7 @@ static const char *const status_names[DFA_ERR__COUNT] = {
     [DFA_ERR_IO] = "io",
     [DFA_ERR_NOMEM] = "nomem",
     [DFA_ERR_LIMIT] = "limit",
+    [DFA_ERR_CSV] = "csv",
 };
 
 const char *dfa_status_name(dfa_status code)

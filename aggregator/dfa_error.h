@@ -17,6 +17,7 @@ typedef enum {
     DFA_ERR_IO,            /* a file, Redis or Kafka could not be read or written: may succeed later */
     DFA_ERR_NOMEM,         /* an allocation failed */
     DFA_ERR_LIMIT,         /* a bound was reached (too many keys, too long a line) */
+    DFA_ERR_CSV,           /* CSV input: its quoting, cell count, encoding or header columns */
     DFA_ERR__COUNT
 } dfa_status;
 

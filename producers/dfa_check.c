@@ -1,4 +1,4 @@
-/* dfa-check: lets a department test an NDJSON export before sending it.
+/* dfa-check: lets a department test an NDJSON or CSV export before sending it.
  * Every invalid line is reported with its number and reason; --explain shows
  * what each valid event would count and where. Exit 0 only if all are valid. */
 #include <getopt.h>
@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dfa_config.h"
 #include "dfa_core.h"
 #include "dfa_accum.h"
 #include "dfa_delta.h"
+#include "dfa_csv.h"
 #include "dfa_event.h"
 #include "dfa_ndjson.h"
 #include "dfa_text.h"
@@ -27,8 +29,10 @@ typedef struct {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: dfa-check [--explain] [--json] [--config FILE] [--set key=value]... [FILE|-]...\n"
-            "  Validates NDJSON events (one JSON object per line) from FILEs or stdin.\n"
+            "usage: dfa-check [--explain] [--json] [--format ndjson|csv] [--config FILE] [--set key=value]... [FILE|-]...\n"
+            "  Validates events from FILEs or stdin: NDJSON (one JSON object per line), or CSV\n"
+            "  (a header row, then one event per row; docs/events.md) for FILEs named .csv.\n"
+            "  --format    read every input as ndjson or csv, whatever its name\n"
             "  --explain   for each valid event: its provinces, periods and counter deltas\n"
             "  --json      one JSON object per line on stdout instead of text\n"
             "  --totals    at the end, the national total of each metric per month\n"
@@ -157,6 +161,21 @@ static void report_line(const check_run *run, const char *name, size_t lineno, c
     }
 }
 
+/* Counts the event or the error and prints it in the chosen format. */
+static void report(check_run *run, const char *name, const char *shown_name, size_t lineno, const dfa_event *ev,
+                   const dfa_error *err)
+{
+    run->lines++;
+    if (ev)
+        run->valid++;
+    else
+        run->invalid++;
+    if (run->json)
+        report_json(run, name, lineno, ev, err);
+    else
+        report_line(run, shown_name, lineno, ev, err);
+}
+
 static int compare_names(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* Sums the month buckets' total rows ("metric@unit", no breakdown, no currency) by month and row, over
@@ -168,38 +187,82 @@ static dfa_status add_total(void *ctx, const dfa_delta *d, dfa_error *err)
     return dfa_accum_add(ctx, d->bucket, d->row, d->amount, err);
 }
 
-static int check_stream(const dfa_core *core, check_run *run, FILE *in, const char *name)
+/* Validates one event's bytes and reports it: 0, or -1 when --totals cannot go on. */
+static int check_event(const dfa_core *core, check_run *run, const char *name, const char *shown_name, size_t lineno,
+                       const char *text, size_t len)
 {
-    char name_buf[1024]; /* a file name with a newline must not start a line of its own */
-    const char *shown_name = printable(name, name_buf, sizeof name_buf);
+    dfa_event *ev = NULL;
+    dfa_error err = {0};
+    if (dfa_event_parse(core, text, len, &ev, &err) == DFA_OK && run->totals &&
+        dfa_event_deltas(ev, add_total, run->totals, &err) != DFA_OK) {
+        fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", shown_name, lineno, err.msg);
+        dfa_event_free(ev);
+        return -1;
+    }
+    report(run, name, shown_name, lineno, ev, &err);
+    dfa_event_free(ev);
+    return 0;
+}
+
+static int check_ndjson(const dfa_core *core, check_run *run, FILE *in, const char *name, const char *shown_name)
+{
     dfa_ndjson r;
     dfa_ndjson_init(&r, in);
     const char *line;
     size_t len;
-    while (dfa_ndjson_next(&r, &line, &len)) {
-        size_t lineno = r.lineno;
-        run->lines++;
-        dfa_event *ev = NULL;
-        dfa_error err = {0};
-        if (dfa_event_parse(core, line, len, &ev, &err) == DFA_OK && run->totals &&
-            dfa_event_deltas(ev, add_total, run->totals, &err) != DFA_OK) {
-            fprintf(stderr, "dfa-check: %s:%zu: --totals: %s\n", shown_name, lineno, err.msg);
-            dfa_event_free(ev);
-            dfa_ndjson_free(&r);
-            return -1;
-        }
-        if (ev)
-            run->valid++;
-        else
-            run->invalid++;
-        if (run->json)
-            report_json(run, name, lineno, ev, &err);
-        else
-            report_line(run, shown_name, lineno, ev, &err);
-        dfa_event_free(ev);
-    }
+    int rc = 0;
+    while (rc == 0 && dfa_ndjson_next(&r, &line, &len))
+        rc = check_event(core, run, name, shown_name, r.lineno, line, len);
     dfa_ndjson_free(&r);
-    return ferror(in) ? -1 : 0;
+    return rc ? rc : ferror(in) ? -1 : 0;
+}
+
+/* Each row becomes the event object dfa_csv builds, validated as the bytes
+ * jansson writes of it: the same validation as an NDJSON line. */
+static int check_csv(const dfa_core *core, check_run *run, FILE *in, const char *name, const char *shown_name)
+{
+    dfa_csv *r = dfa_csv_from_file(dfa_core_catalog(core), in);
+    if (!r)
+        return -1;
+    json_t *obj;
+    size_t lineno;
+    dfa_error err = {0};
+    dfa_csv_result res;
+    int rc = 0;
+    while (rc == 0 && (res = dfa_csv_next(r, &obj, &lineno, &err)) != DFA_CSV_END) {
+        if (res == DFA_CSV_STOP && err.code == DFA_ERR_IO)
+            rc = -1;
+        else if (res != DFA_CSV_EVENT)
+            report(run, name, shown_name, lineno, NULL, &err);
+        else {
+            char *text = json_dumps(obj, JSON_COMPACT);
+            json_decref(obj);
+            if (!text) {
+                rc = -1;
+                break;
+            }
+            rc = check_event(core, run, name, shown_name, lineno, text, strlen(text));
+            free(text);
+        }
+    }
+    dfa_csv_free(r);
+    return rc;
+}
+
+static int check_stream(const dfa_core *core, check_run *run, FILE *in, const char *name, bool csv)
+{
+    char name_buf[1024]; /* a file name with a newline must not start a line of its own */
+    const char *shown_name = printable(name, name_buf, sizeof name_buf);
+    return csv ? check_csv(core, run, in, name, shown_name) : check_ndjson(core, run, in, name, shown_name);
+}
+
+/* --format, or else the name: a .csv file is CSV, anything else (stdin included) NDJSON. */
+static bool is_csv(const char *format, const char *name)
+{
+    if (format)
+        return strcmp(format, "csv") == 0;
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
 }
 
 /* The month totals summed over the units too, printed sorted by month and metric. */
@@ -235,16 +298,24 @@ static void print_totals(const dfa_accum *acc)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"explain", no_argument, 0, 'e'}, {"json", no_argument, 0, 'j'},
-                                         {"totals", no_argument, 0, 't'},
+                                         {"totals", no_argument, 0, 't'}, {"format", required_argument, 0, 'f'},
                                          DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     check_run run = {0};
     dfa_config_args args = {0};
+    const char *format = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "ejtc:s:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ejtf:c:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'e': run.explain = true; break;
         case 'j': run.json = true; break;
         case 't': run.totals = dfa_accum_new(1000000); break;
+        case 'f':
+            if (strcmp(optarg, "ndjson") != 0 && strcmp(optarg, "csv") != 0) {
+                fprintf(stderr, "dfa-check: --format: expected ndjson or csv\n");
+                return 2;
+            }
+            format = optarg;
+            break;
         case 'h': usage(stdout); return 0;
         default:
             if (!dfa_config_args_take(&args, c, optarg)) {
@@ -266,7 +337,7 @@ int main(int argc, char **argv)
             status = 2;
             continue;
         }
-        if (check_stream(core, &run, in, strcmp(name, "-") == 0 ? "<stdin>" : name) != 0) {
+        if (check_stream(core, &run, in, strcmp(name, "-") == 0 ? "<stdin>" : name, is_csv(format, name)) != 0) {
             fprintf(stderr, "dfa-check: %s: read error\n", DFA_TEXT_SHOWN(name, 1024));
             status = 2;
         }

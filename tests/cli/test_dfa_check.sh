@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dfa-check: line numbers and reasons, exit status, --explain and --json.
+# dfa-check: line numbers and reasons, exit status, --explain and --json, NDJSON and CSV.
 source "$(dirname "$0")/lib.sh"
 CHECK="$BIN/bin/dfa-check"
 ok='{"event_id":"e1","type":"delegation.out.approved","occurred_at":"2024-05-10T07:00:00Z","province":"Kien Giang","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"provincial_leaders","members":5,"countries":["JP","KR"],"in_plan":true}}'
@@ -90,6 +90,39 @@ assert m[6] == "a" * 39 + "...: unknown envelope field", m[6]
 assert m[7] == "a" * 38 + "...: unknown envelope field", m[7]
 assert m[8] == 'type: unknown event type "\\u009b31m\\u2028"', m[8]
 PY
+# CSV: the example file is valid; a missing column stops the file at its header; a bad row is one line
+expect_exit "CSV: the example file is valid" 0 "$CHECK" "$ROOT/producers/examples/delegations.csv"
+expect_eq "CSV: nothing to report" "$(cat "$WORK/exit.out")" ""
+expect_eq "CSV: summary" "$(cat "$WORK/exit.err")" "dfa-check: 3 events: 3 valid, 0 invalid"
+csv_head='event_id,type,occurred_at,province,reporter,data.level,data.members,data.countries,data.in_plan'
+csv_row='e1,delegation.out.approved,2024-05-10T07:00:00Z,Kien Giang,dept_foreign_affairs,provincial_leaders,5,JP;KR,TRUE'
+printf '%s\r\n' "${csv_head/,data.members/}" "${csv_row/,5,/,}" >"$WORK/missing.csv"
+expect_exit "CSV: a missing column: exit 1" 1 "$CHECK" "$WORK/missing.csv"
+expect_eq "CSV: the missing column named, at the header" "$(cat "$WORK/exit.out")" \
+"$WORK/missing.csv:1: invalid (csv): header: missing column \"data.members\", required for type delegation.out.approved"
+printf '%s\n' "$csv_head" "$csv_row" "${csv_row/,5,/,ba,}" "${csv_row/,TRUE/}" "${csv_row/Kien Giang/Kien \"Giang}" \
+  "${csv_row/e1/e2}" >"$WORK/rows.csv"
+expect_exit "CSV: bad rows: exit 1" 1 "$CHECK" "$WORK/rows.csv"
+expect_eq "CSV: each bad row with its line and reason" "$(cat "$WORK/exit.out")" \
+"$WORK/rows.csv:3: invalid (schema): data.members: expected integer 1..10000, got \"ba\"
+$WORK/rows.csv:4: invalid (csv): expected 9 cells as in the header, got 8
+$WORK/rows.csv:5: invalid (csv): cell 4 (province): a quote inside an unquoted cell (quote the whole cell and write the quote as \"\")"
+expect_eq "CSV: summary counts every row" "$(cat "$WORK/exit.err")" "dfa-check: 5 events: 2 valid, 3 invalid"
+printf '%s\n' "$csv_head" "${csv_row/,5,/,\"ba\",}" >"$WORK/members.csv"
+# the same reason as the NDJSON line, from stdin with --format csv
+"$CHECK" --format csv <"$WORK/members.csv" >"$WORK/out.txt" 2>/dev/null || true
+expect_eq "CSV: a bad number gets the NDJSON reason" "$(cat "$WORK/out.txt")" \
+"<stdin>:2: invalid (schema): data.members: expected integer 1..10000, got \"ba\""
+printf '%s\n' "$csv_head" "$csv_row" | "$CHECK" --format csv --explain --json >"$WORK/csv1.json" 2>/dev/null
+printf '%s\n' "$ok" | "$CHECK" --explain --json >"$WORK/nd1.json" 2>/dev/null
+check "CSV: --explain --json of a row equals its NDJSON line's (but the line)" python3 - "$WORK/csv1.json" "$WORK/nd1.json" <<'PY'
+import json, sys
+a, b = (json.loads(open(f).read()) for f in sys.argv[1:])
+assert a.pop("line") == 2 and b.pop("line") == 1
+a.pop("file"); b.pop("file")
+assert a == b, (a, b)
+PY
+expect_exit "--format must be ndjson or csv" 2 "$CHECK" --format xml /dev/null
 expect_exit "missing file: exit 2" 2 "$CHECK" /nonexistent.ndjson
 expect_exit "bad catalog path: exit 2" 2 "$CHECK" --set catalog=/nonexistent.json </dev/null
 check "and names the file" grep -q "/nonexistent.json: line -1 column -1: unable to open" "$WORK/exit.err"
