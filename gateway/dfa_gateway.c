@@ -139,9 +139,9 @@ static void check_events(dfa_http_request *req, void *ctx)
     }
     dfa_body_format format;
     const char *media = dfa_http_media_type(req);
-    if (!dfa_ingest_format(media, &format) || !dfa_ingest_accepts(format)) {
+    if (!dfa_ingest_format(media, &format)) {
         dfa_http_error(req, 415, "unsupported_media_type",
-                       "Content-Type \"%s\": expected application/x-ndjson or application/json",
+                       "Content-Type \"%s\": expected application/x-ndjson, application/json or text/csv",
                        DFA_TEXT_SHOWN(media, 64));
         dfa_tokens_unref(table);
         return;
@@ -276,6 +276,10 @@ static void take_record(submission *s, const dfa_record *rec, result *r)
 {
     r->sub = s;
     r->line = rec->line;
+    if (rec->invalid.code != DFA_OK) {
+        set_why(r, OUT_REJECTED, dfa_status_name(rec->invalid.code), "%s", rec->invalid.msg);
+        return;
+    }
     dfa_event *ev = NULL;
     dfa_error err = {0};
     if (dfa_event_parse(s->gw->core, rec->text, rec->len, &ev, &err) != DFA_OK) {
@@ -307,7 +311,7 @@ static void handle_events(dfa_http_request *req, void *ctx)
     const char *body = dfa_http_body(req, &len);
     dfa_records recs = {0};
     dfa_error err = {0};
-    dfa_status st = dfa_ingest_split(s->format, body, len, gw->max_events, &recs, &err);
+    dfa_status st = dfa_ingest_split(s->format, dfa_core_catalog(gw->core), body, len, gw->max_events, &recs, &err);
     if (st == DFA_ERR_LIMIT) {
         dfa_http_error(req, 413, "payload_too_large", "%s", err.msg);
     } else if (st == DFA_ERR_NOMEM || (recs.n && !(s->results = calloc(recs.n, sizeof *s->results)))) {

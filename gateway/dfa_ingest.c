@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "dfa_array.h"
+#include "dfa_csv.h"
 #include "dfa_ndjson.h"
 
 bool dfa_ingest_format(const char *media_type, dfa_body_format *out)
@@ -23,16 +24,34 @@ bool dfa_ingest_format(const char *media_type, dfa_body_format *out)
     return false;
 }
 
-bool dfa_ingest_accepts(dfa_body_format f) { return f != DFA_BODY_CSV; }
-
 static dfa_status add(dfa_records *out, const char *text, size_t len, size_t line, size_t max, dfa_error *err)
 {
     if (out->n == max)
         return dfa_fail(err, DFA_ERR_LIMIT, "more than %zu events in one request", max);
     if (!dfa_array_reserve((void **)&out->items, &out->cap, out->n + 1, sizeof *out->items))
         return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
-    out->items[out->n++] = (dfa_record){text, len, line};
+    out->items[out->n++] = (dfa_record){.text = text, .len = len, .line = line};
     return DFA_OK;
+}
+
+/* A record of text the split made: out owns it from here, even on failure. */
+static dfa_status add_owned(dfa_records *out, char *text, size_t line, size_t max, dfa_error *err)
+{
+    dfa_status st = add(out, text, strlen(text), line, max, err);
+    if (st != DFA_OK)
+        free(text);
+    else
+        out->items[out->n - 1].owned = text;
+    return st;
+}
+
+/* A row that is no event: its reason travels in the record. */
+static dfa_status add_invalid(dfa_records *out, size_t line, const dfa_error *why, size_t max, dfa_error *err)
+{
+    dfa_status st = add(out, "", 0, line, max, err);
+    if (st == DFA_OK)
+        out->items[out->n - 1].invalid = *why;
+    return st;
 }
 
 /* Does any record parse as JSON? An NDJSON body where none does is not NDJSON. */
@@ -129,19 +148,51 @@ static dfa_status split_json(const char *body, size_t len, size_t max, dfa_recor
     return DFA_OK;
 }
 
-dfa_status dfa_ingest_split(dfa_body_format f, const char *body, size_t len, size_t max, dfa_records *out,
+/* Each row as the JSON text dfa_csv makes of it: what dfa-check validates of
+ * a .csv file, and what is published. */
+static dfa_status split_csv(const dfa_catalog *cat, const char *body, size_t len, size_t max, dfa_records *out,
                             dfa_error *err)
+{
+    dfa_csv *r = dfa_csv_from_buffer(cat, body, len);
+    if (!r)
+        return dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+    dfa_status st = DFA_OK;
+    json_t *ev;
+    size_t line;
+    dfa_error row = {0};
+    dfa_csv_result res;
+    while (st == DFA_OK && (res = dfa_csv_next(r, &ev, &line, &row)) != DFA_CSV_END) {
+        if (res == DFA_CSV_STOP) {
+            st = dfa_fail(err, DFA_ERR_CSV, "line %zu: %s", line, row.msg);
+        } else if (res == DFA_CSV_INVALID) {
+            st = add_invalid(out, line, &row, max, err);
+        } else {
+            char *text = json_dumps(ev, JSON_COMPACT);
+            json_decref(ev);
+            st = text ? add_owned(out, text, line, max, err) : dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        }
+    }
+    dfa_csv_free(r);
+    if (st == DFA_OK && out->n == 0)
+        return dfa_fail(err, DFA_ERR_CSV, "the body holds no event");
+    return st;
+}
+
+dfa_status dfa_ingest_split(dfa_body_format f, const dfa_catalog *cat, const char *body, size_t len, size_t max,
+                            dfa_records *out, dfa_error *err)
 {
     switch (f) {
     case DFA_BODY_NDJSON: return split_ndjson(body, len, max, out, err);
     case DFA_BODY_JSON: return split_json(body, len, max, out, err);
-    case DFA_BODY_CSV: break;
+    case DFA_BODY_CSV: return split_csv(cat, body, len, max, out, err);
     }
-    return dfa_fail(err, DFA_ERR_JSON, "text/csv is not taken yet");
+    return dfa_fail(err, DFA_ERR_JSON, "unknown body format");
 }
 
 void dfa_records_free(dfa_records *r)
 {
+    for (size_t i = 0; i < r->n; i++)
+        free(r->items[i].owned);
     free(r->items);
     *r = (dfa_records){0};
 }

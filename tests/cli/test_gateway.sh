@@ -135,10 +135,32 @@ expect_eq "NDJSON none of whose lines is JSON: 422" "$(post "$HANOI" application
 expect_eq "an empty body: 422" "$(post "$HANOI" application/x-ndjson /dev/null)" 422
 expect_eq "text/plain: 415" "$(post "$HANOI" text/plain "$WORK/one.ndjson")" 415
 expect_eq "as a JSON error" "$(field 'd["error"]["code"]')" unsupported_media_type
-expect_eq "text/csv (not wired yet): 415" "$(post "$HANOI" text/csv "$WORK/csvish.ndjson")" 415
 for i in $(seq 1 10001); do echo '{}'; done >"$WORK/many.ndjson"
 expect_eq "10,001 events (gateway.max_events 10,000): 413" "$(post "$HANOI" application/x-ndjson "$WORK/many.ndjson")" 413
 expect_eq "naming the limit" "$(field 'd["error"]["message"]')" "more than 10000 events in one request"
+
+scenario "CSV bodies: each row read as dfa-check reads a .csv file"
+example="$ROOT/producers/examples/delegations.csv"
+expect_eq "the example file: 200" "$(post "$HANOI" text/csv "$example")" 200
+expect_eq "every row accepted" "$(field 'd["totals"]["accepted"]')" "$(($(grep -c . "$example") - 1))"
+csv_head='event_id,type,occurred_at,province,reporter,data.level,data.members,data.countries,data.in_plan'
+csv_row='csv-1,delegation.out.approved,2026-05-10T07:00:00Z,Hà Nội,dept_foreign_affairs,provincial_leaders,5,JP;KR,TRUE'
+printf '%s\n' "$csv_head" "$csv_row" "${csv_row/,5,/,ba,}" "${csv_row/,TRUE/}" "${csv_row/Hà Nội/Hồ Chí Minh}" >"$WORK/rows.csv"
+"$BIN/bin/dfa-check" "$WORK/rows.csv" >"$WORK/rows.check" 2>/dev/null || true
+expect_eq "a bad CSV row: 200, one result a row" "$(post "$HANOI" text/csv "$WORK/rows.csv")" 200
+expect_eq "each row's status, by line" \
+  "$(field '" ".join("%d:%s" % (r["line"], r["status"]) for r in d["results"])')" \
+  "2:accepted 3:rejected 4:rejected 5:forbidden"
+expect_eq "a value that does not fit: the reason dfa-check gives" \
+  "$(field '"%s: invalid (%s): %s" % (d["results"][1]["line"], d["results"][1]["error"]["code"], d["results"][1]["error"]["message"])')" \
+  "$(sed -n 's|^.*rows.csv:\(3: .*\)$|\1|p' "$WORK/rows.check")"
+expect_eq "a row of the wrong shape: the reason dfa-check gives" \
+  "$(field '"%s: invalid (%s): %s" % (d["results"][2]["line"], d["results"][2]["error"]["code"], d["results"][2]["error"]["message"])')" \
+  "$(sed -n 's|^.*rows.csv:\(4: .*\)$|\1|p' "$WORK/rows.check")"
+printf '%s\n' "${csv_head/,data.members/}" "${csv_row/,5,/,}" >"$WORK/missing.csv"
+expect_eq "a missing column: 422" "$(post "$HANOI" text/csv "$WORK/missing.csv")" 422
+expect_eq "naming the column" "$(field 'd["error"]["message"]')" \
+  'line 1: header: missing column "data.members", required for type delegation.out.approved'
 
 scenario "a 100 MB body: 413 before it is read, memory bounded"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$GW_PID/status"; }
@@ -235,7 +257,7 @@ sed -i '$d' "$TOKENS"
 scenario "metrics and health"
 curl -s "$GW/metrics" >"$WORK/metrics.txt"
 check "requests by status" grep -qE '^dfa_http_requests_total\{route="/v1/events",code="401"\} [0-9]+$' "$WORK/metrics.txt"
-check "events forbidden counted" grep -qE '^dfa_gateway_events_total\{outcome="forbidden"\} 5$' "$WORK/metrics.txt"
+check "events forbidden counted (5 by scope, 1 CSV row)" grep -qE '^dfa_gateway_events_total\{outcome="forbidden"\} 6$' "$WORK/metrics.txt"
 check "delivery time histogram" grep -qE '^dfa_gateway_delivery_seconds_bucket\{le="\+Inf"\} [1-9]' "$WORK/metrics.txt"
 check "slow clients counted" grep -qE '^dfa_http_slow_clients_cut_total 1$' "$WORK/metrics.txt"
 expect_eq "healthz" "$(curl -s "$GW/healthz")" '{"status":"ok","kafka":"up"}'
