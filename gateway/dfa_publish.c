@@ -1,22 +1,19 @@
 #include "dfa_publish.h"
 
 #include <librdkafka/rdkafka.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "dfa_kafka.h"
+#include "dfa_sender.h"
 #include "dfa_log.h"
 
 struct dfa_publisher {
-    rd_kafka_t *rk;
-    rd_kafka_topic_t *topic;
+    dfa_sender *sender; /* serves the delivery reports */
     dfa_publish_fn on_delivery;
-    pthread_t poller;
-    atomic_bool stopping, down;
+    atomic_bool down;
 };
 
 static void delivery_report(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -25,14 +22,6 @@ static void delivery_report(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
     dfa_publisher *p = opaque;
     atomic_store(&p->down, m->err != RD_KAFKA_RESP_ERR_NO_ERROR);
     p->on_delivery(m->_private, m->err ? rd_kafka_err2str(m->err) : NULL);
-}
-
-static void *poll_loop(void *arg)
-{
-    dfa_publisher *p = arg;
-    while (!atomic_load(&p->stopping))
-        rd_kafka_poll(p->rk, 100);
-    return NULL;
 }
 
 dfa_status dfa_publisher_new(const dfa_config *cfg, dfa_publish_fn on_delivery, dfa_publisher **out,
@@ -47,18 +36,11 @@ dfa_status dfa_publisher_new(const dfa_config *cfg, dfa_publish_fn on_delivery, 
     /* a request waits for its reports: a short linger keeps one-event requests quick */
     const char *const defaults[][2] = {{"linger.ms", "2"}, {"compression.type", "lz4"},
                                        {"batch.size", "262144"}, {"message.timeout.ms", timeout}};
-    dfa_status st = dfa_kafka_producer_new(cfg, defaults, 4, delivery_report, p, &p->rk, err);
+    dfa_status st =
+        dfa_sender_new(cfg, dfa_config_str(cfg, "topic.events"), defaults, 4, delivery_report, p, &p->sender, err);
     if (st != DFA_OK) {
         free(p);
         return st;
-    }
-    p->topic = rd_kafka_topic_new(p->rk, dfa_config_str(cfg, "topic.events"), NULL);
-    if (!p->topic || pthread_create(&p->poller, NULL, poll_loop, p) != 0) {
-        if (p->topic)
-            rd_kafka_topic_destroy(p->topic);
-        rd_kafka_destroy(p->rk);
-        free(p);
-        return dfa_fail(err, DFA_ERR_NOMEM, "publisher: cannot start");
     }
     *out = p;
     return DFA_OK;
@@ -72,7 +54,7 @@ dfa_status dfa_publish_send(dfa_publisher *p, const char *key, const char *value
         rd_kafka_header_add(h, "dfa.token", -1, token, -1);
         rd_kafka_header_add(h, "dfa.received_at", -1, received_at, -1);
         rd_kafka_resp_err_t e = rd_kafka_producev(
-            p->rk, RD_KAFKA_V_RKT(p->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            dfa_sender_kafka(p->sender), RD_KAFKA_V_RKT(dfa_sender_topic(p->sender)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_VALUE((void *)value, len), RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_HEADERS(h),
             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (!e)
@@ -90,12 +72,7 @@ void dfa_publisher_free(dfa_publisher *p, int timeout_ms)
 {
     if (!p)
         return;
-    rd_kafka_flush(p->rk, timeout_ms);
-    atomic_store(&p->stopping, true);
-    pthread_join(p->poller, NULL);
-    rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(p->rk, 0);
-    rd_kafka_topic_destroy(p->topic);
-    rd_kafka_destroy(p->rk);
+    rd_kafka_flush(dfa_sender_kafka(p->sender), timeout_ms);
+    dfa_sender_free(p->sender);
     free(p);
 }

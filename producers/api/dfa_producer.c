@@ -1,7 +1,6 @@
 #include "dfa_producer.h"
 
 #include <librdkafka/rdkafka.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,16 +9,14 @@
 
 #include "dfa_event.h"
 #include "dfa_event_builder.h"
-#include "dfa_kafka.h"
+#include "dfa_sender.h"
 
 struct dfa_producer {
-    rd_kafka_t *rk;
-    rd_kafka_topic_t *topic;
+    dfa_sender *sender; /* serves the delivery reports, so callers never poll */
+    rd_kafka_t *rk;     /* the sender's */
     const dfa_core *core;
     dfa_delivery_fn on_delivery;
     void *ctx;
-    pthread_t poller;
-    atomic_bool stopping;
     atomic_uint_fast64_t in_flight;
 };
 
@@ -40,15 +37,6 @@ static void delivery_report(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
     atomic_fetch_sub(&p->in_flight, 1);
 }
 
-/* Delivery reports are served here so callers never have to poll. */
-static void *poll_loop(void *arg)
-{
-    dfa_producer *p = arg;
-    while (!atomic_load(&p->stopping))
-        rd_kafka_poll(p->rk, 100);
-    return NULL;
-}
-
 dfa_status dfa_producer_new(const dfa_config *cfg, const dfa_core *core, dfa_delivery_fn on_delivery, void *ctx,
                             dfa_producer **out, dfa_error *err)
 {
@@ -61,19 +49,13 @@ dfa_status dfa_producer_new(const dfa_config *cfg, const dfa_core *core, dfa_del
     /* lz4 and moderate batches: see dfa_loadgen_sink.c */
     static const char *const producer_defaults[][2] = {
         {"linger.ms", "5"}, {"compression.type", "lz4"}, {"batch.size", "262144"}};
-    dfa_status st = dfa_kafka_producer_new(cfg, producer_defaults, 3, delivery_report, p, &p->rk, err);
+    dfa_status st = dfa_sender_new(cfg, dfa_config_str(cfg, "topic.events"), producer_defaults, 3, delivery_report,
+                                   p, &p->sender, err);
     if (st != DFA_OK) {
         free(p);
         return st;
     }
-    p->topic = rd_kafka_topic_new(p->rk, dfa_config_str(cfg, "topic.events"), NULL);
-    if (!p->topic || pthread_create(&p->poller, NULL, poll_loop, p) != 0) {
-        if (p->topic)
-            rd_kafka_topic_destroy(p->topic);
-        rd_kafka_destroy(p->rk);
-        free(p);
-        return dfa_fail(err, DFA_ERR_NOMEM, "producer: cannot start");
-    }
+    p->rk = dfa_sender_kafka(p->sender);
     *out = p;
     return DFA_OK;
 }
@@ -94,7 +76,7 @@ dfa_status dfa_producer_send_json(dfa_producer *p, const char *json, size_t len,
     const char *key = dfa_event_current_unit(ev)->code;
     atomic_fetch_add(&p->in_flight, 1);
     for (;;) {
-        if (rd_kafka_produce(p->topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)json, len, key,
+        if (rd_kafka_produce(dfa_sender_topic(p->sender), RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)json, len, key,
                              strlen(key), t) == 0)
             break;
         rd_kafka_resp_err_t e = rd_kafka_last_error();
@@ -139,12 +121,6 @@ void dfa_producer_free(dfa_producer *p)
 {
     if (!p)
         return;
-    atomic_store(&p->stopping, true);
-    pthread_join(p->poller, NULL);
-    /* whatever is still queued is purged and reported as failed */
-    rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_poll(p->rk, 0);
-    rd_kafka_topic_destroy(p->topic);
-    rd_kafka_destroy(p->rk);
+    dfa_sender_free(p->sender); /* whatever is still queued is purged and reported as failed */
     free(p);
 }
