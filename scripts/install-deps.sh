@@ -15,8 +15,13 @@ packages=(
   curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
 # --test: what only the tests need: docker-compose validates the compose files
-# (its `config` needs no Docker engine) and systemd-analyze checks the timer.
-[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd)
+# (its `config` needs no Docker engine) and systemd-analyze checks the timer;
+# chromium, driven by playwright-core from npm (tests/browser), tests the
+# department's page. A node and npm already on PATH (e.g. not from Debian) are kept.
+if [ "${1:-}" = "--test" ]; then
+  packages+=(docker-compose systemd chromium)
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
