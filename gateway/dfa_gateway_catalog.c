@@ -17,8 +17,8 @@ dfa_status dfa_gateway_catalog_load(const char *path, dfa_gateway_catalog **out,
     if (!doc)
         return dfa_fail(err, DFA_ERR_CATALOG, "%s: line %d: %s", path, je.line, je.text);
     dfa_gateway_catalog *c = calloc(1, sizeof *c);
-    json_t *page = json_pack("{s:O,s:O}", "reporters", json_object_get(doc, "reporters"), "types",
-                             json_object_get(doc, "types"));
+    json_t *page = json_pack("{s:O,s:O,s:O}", "reporters", json_object_get(doc, "reporters"), "metrics",
+                             json_object_get(doc, "metrics"), "types", json_object_get(doc, "types"));
     if (c && page) {
         c->reporters = json_incref(json_object_get(page, "reporters"));
         c->text = json_dumps(page, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -27,7 +27,7 @@ dfa_status dfa_gateway_catalog_load(const char *path, dfa_gateway_catalog **out,
     json_decref(doc);
     if (!c || !c->text) {
         dfa_gateway_catalog_free(c);
-        return dfa_fail(err, DFA_ERR_NOMEM, "%s: cannot serve the catalog (out of memory, or no reporters or types)",
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: cannot serve the catalog (out of memory, or no reporters, metrics or types)",
                         path);
     }
     c->len = strlen(c->text);

@@ -1,6 +1,6 @@
 /* dfa_gateway_catalog: what the department's page (gateway/www/) needs to
  * build its form and show the officer what they may send: the catalog's
- * reporter roles and event types as the core loaded them (GET /v1/catalog),
+ * reporter roles, metrics and event types as the core loaded them (GET /v1/catalog),
  * and a token's scope (GET /v1/whoami). docs/gateway.md. */
 #ifndef DFA_GATEWAY_CATALOG_H
 #define DFA_GATEWAY_CATALOG_H
@@ -19,7 +19,7 @@ typedef struct dfa_gateway_catalog dfa_gateway_catalog;
 dfa_status dfa_gateway_catalog_load(const char *path, dfa_gateway_catalog **out, dfa_error *err);
 void dfa_gateway_catalog_free(dfa_gateway_catalog *c);
 
-/* The body of GET /v1/catalog, {"reporters":[...],"types":{...}}, compact
+/* The body of GET /v1/catalog, {"reporters":[...],"metrics":{...},"types":{...}}, compact
  * JSON of *len bytes: borrowed from c. */
 const char *dfa_gateway_catalog_text(const dfa_gateway_catalog *c, size_t *len);
 
