@@ -22,7 +22,7 @@ const browser = await chromium.launch({
 });
 let status = 0, page = null;
 try {
-  page = await browser.newPage({ viewport: { width: 1200, height: 900 }, timezoneId: 'Europe/Paris' });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'vi-VN', timezoneId: 'Europe/Paris' });
   page.setDefaultTimeout(15000);
   const problems = [];
   const refused = []; // answers of 400 and more: only the wrong token's, below
