@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_iso.h"
 #include "dfa_text.h"
 
 #define NAME_MAX_LEN 48
@@ -18,6 +19,7 @@ struct dfa_catalog {
     size_t n_types;
     const char **reporters;
     size_t n_reporters;
+    json_t *countries_vi; /* borrowed from root: code -> Vietnamese name */
 };
 
 static const char *const kind_names[DFA_KIND__COUNT] = {"flow", "stock", "gauge", "distinct", "plan"};
@@ -104,9 +106,45 @@ static dfa_status load_reporters(dfa_catalog *c, json_t *arr, dfa_error *err)
     return DFA_OK;
 }
 
+/* "report_by": {"format": {"online": "trực tuyến", ...}, "countries": {}}: the sub-lines. */
+static dfa_status load_report_by(json_t *obj, dfa_metric *m, const char *where, dfa_error *err)
+{
+    json_t *by = json_object_get(obj, "report_by");
+    if (!by)
+        return DFA_OK;
+    if (!json_is_object(by))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.report_by: expected an object (breakdown -> {value: label_vi})", where);
+    m->report_by = calloc(json_object_size(by) + 1, sizeof *m->report_by);
+    if (!m->report_by)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+    const char *dim;
+    json_t *values;
+    json_object_foreach(by, dim, values) {
+        dfa_report_dim *d = &m->report_by[m->n_report_by++];
+        d->dim = dim;
+        if (!json_is_object(values))
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.report_by.%s: expected an object {value: label_vi}", where,
+                            DFA_TEXT_SHOWN(dim, 44));
+        d->values = calloc(json_object_size(values) + 1, sizeof *d->values);
+        d->labels_vi = calloc(json_object_size(values) + 1, sizeof *d->labels_vi);
+        if (!d->values || !d->labels_vi)
+            return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+        const char *value;
+        json_t *label;
+        json_object_foreach(values, value, label) {
+            if (!json_is_string(label) || json_string_length(label) == 0)
+                return dfa_fail(err, DFA_ERR_CATALOG, "%s.report_by.%s.%s: expected a non-empty string", where,
+                                DFA_TEXT_SHOWN(dim, 44), DFA_TEXT_SHOWN(value, 44));
+            d->values[d->n_values] = value;
+            d->labels_vi[d->n_values++] = json_string_value(label);
+        }
+    }
+    return DFA_OK;
+}
+
 static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_error *err)
 {
-    static const char *const keys[] = {"unit", "label_vi", "unit_vi", "with", NULL};
+    static const char *const keys[] = {"unit", "label_vi", "unit_vi", "with", "phrase_vi", "report_by", NULL};
     char where[96];
     snprintf(where, sizeof where, "metric %s", DFA_TEXT_SHOWN(name, 64)); /* checked just below */
     if (!dfa_text_is_name(name, NAME_MAX_LEN))
@@ -119,8 +157,12 @@ static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_
     if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "unit", true, &unit, where, err)) ||
         (st = get_string(obj, "label_vi", true, &m->label_vi, where, err)) ||
         (st = get_string(obj, "unit_vi", false, &m->unit_vi, where, err)) ||
-        (st = get_string(obj, "with", false, &m->with, where, err)))
+        (st = get_string(obj, "with", false, &m->with, where, err)) ||
+        (st = get_string(obj, "phrase_vi", false, &m->phrase_vi, where, err)) ||
+        (st = load_report_by(obj, m, where, err)))
         return st;
+    if (m->phrase_vi && (!strstr(m->phrase_vi, "{n}") || strstr(strstr(m->phrase_vi, "{n}") + 3, "{n}")))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.phrase_vi: needs \"{n}\" (the number) exactly once", where);
     if (strcmp(unit, "count") != 0 && strcmp(unit, "money") != 0)
         return dfa_fail(err, DFA_ERR_CATALOG, "%s.unit: expected \"count\" or \"money\", got \"%s\"",
                         where, DFA_TEXT_SHOWN(unit, 24));
@@ -145,9 +187,9 @@ static dfa_status load_metrics(dfa_catalog *c, json_t *obj, dfa_error *err)
     json_t *v;
     json_object_foreach(obj, name, v) {
         dfa_status st = load_metric(name, v, &c->metrics[c->n_metrics], err);
+        c->n_metrics++; /* counted even on failure so dfa_catalog_free releases it */
         if (st)
             return st;
-        c->n_metrics++;
     }
     return DFA_OK;
 }
@@ -442,6 +484,32 @@ static dfa_status load_type(dfa_catalog *c, const char *name, json_t *obj, dfa_e
     return DFA_OK;
 }
 
+/* A sub-line names a breakdown some feed of the metric has, and values that field can take. */
+static dfa_status check_report_by(const dfa_catalog *c, const dfa_metric *m, dfa_error *err)
+{
+    for (size_t k = 0; k < m->n_report_by; k++) {
+        const dfa_report_dim *d = &m->report_by[k];
+        const dfa_field_spec *field = NULL;
+        for (size_t t = 0; t < c->n_types && !field; t++)
+            for (size_t f = 0; f < c->types[t].n_feeds && !field; f++)
+                for (size_t b = 0; c->types[t].feeds[f].metric == m && b < c->types[t].feeds[f].n_by; b++)
+                    if (strcmp(c->types[t].feeds[f].by[b]->name, d->dim) == 0)
+                        field = c->types[t].feeds[f].by[b];
+        if (!field)
+            return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.report_by: no feed of it breaks down by \"%s\"", m->name,
+                            DFA_TEXT_SHOWN(d->dim, 44));
+        for (size_t v = 0; v < d->n_values; v++) {
+            bool ok = field->type == DFA_FIELD_BOOLEAN ? strcmp(d->values[v], "yes") == 0 || strcmp(d->values[v], "no") == 0
+                      : field->type == DFA_FIELD_ENUM ? index_of(field->values, field->n_values, d->values[v]) >= 0
+                                                      : true;
+            if (!ok)
+                return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.report_by.%s: \"%s\" is not a value of field %s", m->name,
+                                d->dim, DFA_TEXT_SHOWN(d->values[v], 44), field->name);
+        }
+    }
+    return DFA_OK;
+}
+
 static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
 {
     if (!json_is_object(obj) || json_object_size(obj) == 0)
@@ -463,13 +531,16 @@ static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
         if (c->metrics[i].with && !dfa_catalog_metric(c, c->metrics[i].with))
             return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.with: unknown metric \"%s\"", c->metrics[i].name,
                             DFA_TEXT_SHOWN(c->metrics[i].with, 52));
+        dfa_status st = check_report_by(c, &c->metrics[i], err);
+        if (st)
+            return st;
     }
     return DFA_OK;
 }
 
 static dfa_status load_root(dfa_catalog *c, dfa_error *err)
 {
-    static const char *const keys[] = {"catalog_version", "reporters", "metrics", "types", NULL};
+    static const char *const keys[] = {"catalog_version", "reporters", "countries_vi", "metrics", "types", NULL};
     if (!json_is_object(c->root))
         return dfa_fail(err, DFA_ERR_CATALOG, "expected a JSON object at the top");
     int64_t version;
@@ -480,6 +551,15 @@ static dfa_status load_root(dfa_catalog *c, dfa_error *err)
     if (version != 1)
         return dfa_fail(err, DFA_ERR_CATALOG, "catalog_version: this build reads version 1, got %lld",
                         (long long)version);
+    c->countries_vi = json_object_get(c->root, "countries_vi");
+    const char *code;
+    json_t *name;
+    if (c->countries_vi && !json_is_object(c->countries_vi))
+        return dfa_fail(err, DFA_ERR_CATALOG, "countries_vi: expected an object (ISO code -> Vietnamese name)");
+    json_object_foreach(c->countries_vi, code, name)
+        if (!dfa_iso_is_country(code) || !json_is_string(name))
+            return dfa_fail(err, DFA_ERR_CATALOG, "countries_vi.%s: expected an ISO 3166-1 code and a name",
+                            DFA_TEXT_SHOWN(code, 44));
     if ((st = load_reporters(c, json_object_get(c->root, "reporters"), err)) ||
         (st = load_metrics(c, json_object_get(c->root, "metrics"), err)))
         return st;
@@ -519,6 +599,13 @@ void dfa_catalog_free(dfa_catalog *c)
         free(t->feeds);
     }
     free(c->types);
+    for (size_t i = 0; c->metrics && i < c->n_metrics; i++) {
+        for (size_t k = 0; k < c->metrics[i].n_report_by; k++) {
+            free(c->metrics[i].report_by[k].values);
+            free(c->metrics[i].report_by[k].labels_vi);
+        }
+        free(c->metrics[i].report_by);
+    }
     free(c->metrics);
     free(c->reporters);
     json_decref(c->root);
@@ -558,3 +645,8 @@ size_t dfa_catalog_type_count(const dfa_catalog *c) { return c->n_types; }
 const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i) { return i < c->n_types ? &c->types[i] : NULL; }
 size_t dfa_catalog_metric_count(const dfa_catalog *c) { return c->n_metrics; }
 const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i) { return i < c->n_metrics ? &c->metrics[i] : NULL; }
+
+const char *dfa_catalog_country_vi(const dfa_catalog *c, const char *code)
+{
+    return json_string_value(json_object_get(c->countries_vi, code));
+}
