@@ -404,6 +404,10 @@ static dfa_status load_feed(dfa_catalog *c, dfa_event_type *t, json_t *obj, dfa_
             return dfa_fail(err, DFA_ERR_CATALOG,
                             "%s.by[%zu]: field %s is %s; breakdowns take enum, boolean, country or country_list",
                             where, i, f->name, dfa_field_type_name(f->type));
+        if (m->kind == DFA_KIND_DISTINCT && f->type != DFA_FIELD_ENUM && f->type != DFA_FIELD_BOOLEAN)
+            return dfa_fail(err, DFA_ERR_CATALOG,
+                            "%s.by[%zu]: field %s is %s; a distinct is read by its breakdowns' values: enum or boolean",
+                            where, i, f->name, dfa_field_type_name(f->type));
         fd->by[fd->n_by++] = f;
     }
     return DFA_OK;
