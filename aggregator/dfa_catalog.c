@@ -20,6 +20,8 @@ struct dfa_catalog {
     const char **reporters;
     size_t n_reporters;
     json_t *countries_vi; /* borrowed from root: code -> Vietnamese name */
+    dfa_report_section *sections;
+    size_t n_sections;
 };
 
 static const char *const kind_names[DFA_KIND__COUNT] = {"flow", "stock", "gauge", "distinct", "plan"};
@@ -542,9 +544,67 @@ static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
     return DFA_OK;
 }
 
+/* "report_sections": [{"title_vi": ..., "metrics": [...]}]: every metric in exactly one
+ * (optional: without it, one section holds every metric). */
+static dfa_status load_sections(dfa_catalog *c, json_t *arr, dfa_error *err)
+{
+    if (!arr) { /* no sections: one, every metric in catalog order */
+        if (!(c->sections = calloc(1, sizeof *c->sections)) ||
+            !(c->sections[0].metrics = calloc(c->n_metrics + 1, sizeof *c->sections[0].metrics)))
+            return dfa_fail(err, DFA_ERR_NOMEM, "report_sections: out of memory");
+        c->n_sections = 1;
+        c->sections[0].title_vi = "Số liệu";
+        for (size_t m = 0; m < c->n_metrics; m++)
+            c->sections[0].metrics[c->sections[0].n_metrics++] = &c->metrics[m];
+        return DFA_OK;
+    }
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "report_sections: expected a non-empty array of {title_vi, metrics}");
+    c->sections = calloc(json_array_size(arr), sizeof *c->sections);
+    size_t *placed = calloc(c->n_metrics + 1, sizeof *placed);
+    dfa_status st = c->sections && placed ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "report_sections: out of memory");
+    static const char *const keys[] = {"title_vi", "metrics", NULL};
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (st)
+            break;
+        char where[48];
+        snprintf(where, sizeof where, "report_sections[%zu]", i);
+        dfa_report_section *sec = &c->sections[c->n_sections++];
+        json_t *ms = json_object_get(v, "metrics");
+        if (!json_is_object(v) || (st = only_keys(v, keys, where, err)) ||
+            (st = get_string(v, "title_vi", true, &sec->title_vi, where, err)))
+            break;
+        if (!json_is_array(ms) || !(sec->metrics = calloc(json_array_size(ms) + 1, sizeof *sec->metrics))) {
+            st = dfa_fail(err, DFA_ERR_CATALOG, "%s.metrics: expected an array of metric names", where);
+            break;
+        }
+        size_t k;
+        json_t *name;
+        json_array_foreach(ms, k, name) {
+            const dfa_metric *m = json_is_string(name) ? dfa_catalog_metric(c, json_string_value(name)) : NULL;
+            if (!m) {
+                st = dfa_fail(err, DFA_ERR_CATALOG, "%s.metrics[%zu]: not a metric of the catalog", where, k);
+                break;
+            }
+            if (placed[m - c->metrics]++) {
+                st = dfa_fail(err, DFA_ERR_CATALOG, "%s.metrics[%zu]: metric %s is in two sections", where, k, m->name);
+                break;
+            }
+            sec->metrics[sec->n_metrics++] = m;
+        }
+    }
+    for (size_t m = 0; st == DFA_OK && m < c->n_metrics; m++)
+        if (!placed[m])
+            st = dfa_fail(err, DFA_ERR_CATALOG, "report_sections: metric %s is in no section", c->metrics[m].name);
+    free(placed);
+    return st;
+}
+
 static dfa_status load_root(dfa_catalog *c, dfa_error *err)
 {
-    static const char *const keys[] = {"catalog_version", "reporters", "countries_vi", "metrics", "types", NULL};
+    static const char *const keys[] = {"catalog_version", "reporters", "countries_vi", "report_sections", "metrics", "types", NULL};
     if (!json_is_object(c->root))
         return dfa_fail(err, DFA_ERR_CATALOG, "expected a JSON object at the top");
     int64_t version;
@@ -567,7 +627,9 @@ static dfa_status load_root(dfa_catalog *c, dfa_error *err)
     if ((st = load_reporters(c, json_object_get(c->root, "reporters"), err)) ||
         (st = load_metrics(c, json_object_get(c->root, "metrics"), err)))
         return st;
-    return load_types(c, json_object_get(c->root, "types"), err);
+    if ((st = load_types(c, json_object_get(c->root, "types"), err)))
+        return st;
+    return load_sections(c, json_object_get(c->root, "report_sections"), err);
 }
 
 dfa_status dfa_catalog_load(const char *path, dfa_catalog **out, dfa_error *err)
@@ -603,6 +665,9 @@ void dfa_catalog_free(dfa_catalog *c)
         free(t->feeds);
     }
     free(c->types);
+    for (size_t i = 0; i < c->n_sections; i++)
+        free(c->sections[i].metrics);
+    free(c->sections);
     for (size_t i = 0; c->metrics && i < c->n_metrics; i++) {
         for (size_t k = 0; k < c->metrics[i].n_report_by; k++) {
             free(c->metrics[i].report_by[k].values);
@@ -653,4 +718,10 @@ const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i) { return
 const char *dfa_catalog_country_vi(const dfa_catalog *c, const char *code)
 {
     return json_string_value(json_object_get(c->countries_vi, code));
+}
+
+size_t dfa_catalog_section_count(const dfa_catalog *c) { return c->n_sections; }
+const dfa_report_section *dfa_catalog_section_at(const dfa_catalog *c, size_t i)
+{
+    return i < c->n_sections ? &c->sections[i] : NULL;
 }

@@ -94,6 +94,14 @@ typedef struct {
     size_t n_feeds;
 } dfa_event_type;
 
+/* A section of the reports: a figure family of DOMAIN.md and its metrics in
+ * the order the reports give them. Every metric is in exactly one. */
+typedef struct {
+    const char *title_vi;
+    const dfa_metric **metrics;
+    size_t n_metrics;
+} dfa_report_section;
+
 typedef struct dfa_catalog dfa_catalog;
 
 /* Loads and checks a catalog. On success *out belongs to the caller (free with
@@ -109,6 +117,9 @@ size_t dfa_catalog_type_count(const dfa_catalog *c);
 const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i);
 size_t dfa_catalog_metric_count(const dfa_catalog *c);
 const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i);
+
+size_t dfa_catalog_section_count(const dfa_catalog *c);
+const dfa_report_section *dfa_catalog_section_at(const dfa_catalog *c, size_t i);
 
 /* The Vietnamese name of an ISO country code ("JP" -> "Nhật Bản"), NULL when the catalog has none. */
 const char *dfa_catalog_country_vi(const dfa_catalog *c, const char *code);
