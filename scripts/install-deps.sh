@@ -13,8 +13,9 @@ packages=(
   python3                              # test drivers
 )
 # --test: what only the tests need: docker-compose validates the compose files
-# (its `config` needs no Docker engine) and systemd-analyze checks the timer.
-[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd)
+# (its `config` needs no Docker engine), systemd-analyze checks the timer, and the printable report
+# is turned into a PDF by headless chromium and read back with poppler-utils (pdftotext, pdftoppm).
+[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd chromium poppler-utils)
 
 missing=()
 for p in "${packages[@]}"; do
