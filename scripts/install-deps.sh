@@ -15,11 +15,13 @@ packages=(
   curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
 # --test: what only the tests need: docker-compose validates the compose files
-# (its `config` needs no Docker engine) and systemd-analyze checks the timer;
+# (its `config` needs no Docker engine), systemd-analyze checks the timer;
 # chromium, driven by playwright-core from npm (tests/browser), tests the
-# department's page. A node and npm already on PATH (e.g. not from Debian) are kept.
+# department's page and turns the printable report into a PDF, read back with
+# poppler-utils (pdftotext, pdftoppm). A node and npm already on PATH (e.g. not
+# from Debian) are kept.
 if [ "${1:-}" = "--test" ]; then
-  packages+=(docker-compose systemd chromium)
+  packages+=(docker-compose systemd chromium poppler-utils)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
