@@ -8,7 +8,7 @@ stocks = {f["metric"] for t in cat["types"].values() for f in t.get("feeds", [])
 bal = defaultdict(lambda: defaultdict(int))
 for line in open(sys.argv[1]):
     key, field, v = line.rstrip("\n").split("\t")
-    m = re.match(r"dfa:\{p:(\d\d)\}:c:M(\d{4}-\d\d)$", key)
+    m = re.match(r"dfa:\{p:(\d\d)\}:c:M(\d{4}-\d\d)(:\d)?$", key)  # a month in its parts (docs/redis-layout.md)
     if not m or field.split("|")[0].split("@")[0] not in stocks:
         continue
     row = re.sub(r"@.*$", "", field)
