@@ -26,6 +26,7 @@
 #include "dfa_http.h"
 #include "dfa_ingest.h"
 #include "dfa_log.h"
+#include "dfa_page.h"
 #include "dfa_publish.h"
 #include "dfa_ratelimit.h"
 #include "dfa_text.h"
@@ -46,6 +47,7 @@ typedef struct {
     size_t max_events;
     dfa_counter *accepted, *rejected, *forbidden, *failed;
     dfa_histogram *delivery;
+    dfa_page *page; /* GET /v1/whoami and /v1/catalog, for the department's page */
 } gateway;
 
 typedef enum { OUT_ACCEPTED, OUT_REJECTED, OUT_FORBIDDEN, OUT_FAILED } outcome;
@@ -102,6 +104,8 @@ static dfa_tokens *current_tokens(gateway *gw)
     pthread_mutex_unlock(&gw->tokens_lock);
     return t;
 }
+
+static dfa_tokens *page_tokens(void *gw) { return current_tokens(gw); }
 
 /* --- before the body: who is knocking, may they, and what do they send --- */
 
@@ -389,6 +393,8 @@ static dfa_status add_routes(dfa_http_server *srv, gateway *gw, dfa_error *err)
     if (st == DFA_OK)
         st = dfa_http_serve_metrics(srv, "/metrics", err);
     if (st == DFA_OK)
+        st = dfa_page_routes(gw->page, srv, err);
+    if (st == DFA_OK)
         st = dfa_http_serve_files(srv, dfa_www_files, dfa_www_count, err);
     return st;
 }
@@ -500,11 +506,14 @@ int main(int argc, char **argv)
                !(gw.rate = dfa_ratelimit_new((double)dfa_config_int(gw.cfg, "gateway.rate_per_s"),
                                              (double)dfa_config_int(gw.cfg, "gateway.rate_burst")))) {
         fprintf(stderr, "dfa-gateway: out of memory\n");
+    } else if (dfa_page_new(gw.cfg, gw.core, gw.rate, page_tokens, &gw, &gw.page, &err) != DFA_OK) {
+        fprintf(stderr, "dfa-gateway: %s\n", err.msg);
     } else {
         make_metrics(&gw);
         status = serve(&gw, address_file, &signals);
     }
     dfa_publisher_free(gw.pub, 10000);
+    dfa_page_free(gw.page);
     dfa_ratelimit_free(gw.rate);
     dfa_metrics_free(gw.metrics);
     dfa_tokens_unref(gw.tokens);

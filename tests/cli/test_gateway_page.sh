@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The department's page (gateway/www/) in a real browser: Debian's chromium driven by playwright-core
+# (tests/browser/gateway_page.js) against dfa-gateway, a real dfa-broker, redis-server and dfa-consumer.
+# The officer signs in, sends a delegation through the form and a file with an invalid line and another
+# province's event, and reads the results; then Redis must hold exactly what the oracle computes from the
+# topic, and the figures computed here by hand. The page's screenshot: $BIN/tests/gateway_page.png.
+source "$(dirname "$0")/lib.sh"
+
+browser_deps() { # playwright-core, from tests/browser/package-lock.json, into $BIN/tests/browser: npm ci
+  # runs again only when the lock changed (no browser is ever downloaded: /usr/bin/chromium is used)
+  local dir="$BIN/tests/browser"
+  mkdir -p "$dir"
+  cmp -s "$ROOT/tests/browser/package-lock.json" "$dir/node_modules/.dfa-installed-lock" && return 0
+  cp "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" "$dir/"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --prefer-offline --loglevel=error) \
+    >"$WORK/npm.log" 2>&1 || { log "npm ci failed:"; tail -5 "$WORK/npm.log" >&2; return 1; }
+  cp "$ROOT/tests/browser/package-lock.json" "$dir/node_modules/.dfa-installed-lock"
+}
+
+scenario "what the browser needs"
+check "chromium is installed" test -x /usr/bin/chromium
+check "playwright-core installed with npm ci" browser_deps
+
+start_pipeline
+start_consumer page
+TOKENS="$WORK/tokens"
+TOKEN=$("$BIN/bin/dfa-token" --file "$TOKENS" create hanoi-dept --provinces 01 --rights publish)
+start_gateway gw
+
+# line 3 is blank (skipped, still counted as a line); line 2 is invalid; line 5 is another province's
+cat >"$WORK/upload.ndjson" <<'EOF'
+{"event_id":"hn-file-1","type":"delegation.out.approved","occurred_at":"2025-03-09T08:00:00+07:00","province":"Hà Nội","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"departments","members":4,"countries":["FR"],"in_plan":false}}
+{"event_id":"hn-file-2","type":"delegation.out.approved","occurred_at":"2025-03-10T08:00:00+07:00","province":"Hà Nội","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"departments","members":"ba","countries":["FR"]}}
+
+{"event_id":"hn-file-3","type":"delegation.out.approved","occurred_at":"2025-03-16T09:30:00+07:00","province":"Thành phố Hà Nội","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"enterprises","members":12,"countries":["US","CA","MX"]}}
+{"event_id":"hcm-file-1","type":"delegation.out.approved","occurred_at":"2025-08-16T09:30:00+07:00","province":"TP. Hồ Chí Minh","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"enterprises","members":5,"countries":["SG"]}}
+EOF
+printf 'this is not an export\nat all\n' >"$WORK/garbage.ndjson"
+
+scenario "the officer's session in chromium"
+SHOT="$BIN/tests/gateway_page.png"
+rm -f "$SHOT"
+page_run() { # the browser's checks print their own ok/FAIL lines; the token goes by the environment
+  GW=$GW TOKEN=$TOKEN FILE="$WORK/upload.ndjson" GARBAGE="$WORK/garbage.ndjson" SCREENSHOT="$SHOT" \
+    NODE_PATH="$BIN/tests/browser/node_modules" node "$ROOT/tests/browser/gateway_page.js" >"$WORK/page.json"
+}
+check "every check on the page passed" page_run
+check "the screenshot was saved ($SHOT)" bash -c "head -c 8 '$SHOT' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
+FORM_ID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["form_event_id"])' "$WORK/page.json")
+
+scenario "what the page sent is counted in Redis"
+topic_events "$WORK/topic.ndjson"
+expect_eq "the topic holds the form's event and the file's two accepted ones" \
+  "$(python3 -c 'import json, sys; print(" ".join(json.loads(l)["event_id"] for l in open(sys.argv[1])))' "$WORK/topic.ndjson")" \
+  "$FORM_ID hn-file-1 hn-file-3"
+expect_eq "each traced to the page's token" "$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q -f '%h\n' 2>/dev/null |
+  grep -o 'dfa.token=[a-z-]*' | sort | uniq -c | tr -s ' ')" " 3 dfa.token=hanoi-dept"
+oracle_tsv "$WORK/topic.ndjson" >"$WORK/want.tsv"
+check "Redis equals the oracle of the topic" wait_converged "$WORK/want.tsv" 30
+
+figure() { # figure ROW: the value of a row of Hà Nội's first quarter of 2025
+  "$BIN/bin/dfa-query" --period Q2025-1 --province 01 --metric delegations_out --metric delegation_out_members \
+    --breakdowns --json | python3 -c '
+import json, sys
+rows = {f["row"]: f["value"] for f in json.load(sys.stdin)["figures"]}
+print(rows.get(sys.argv[1], 0))' "$1"
+}
+# by hand: the form's delegation (provincial leaders, 6 members, JP and KR, cooperation, in plan) and the
+# file's lines 1 (4 members, FR) and 4 (12 members, US CA MX); line 2 is invalid, line 5 forbidden
+expect_eq "delegations out: 3" "$(figure delegations_out)" 3
+expect_eq "members: 6 + 4 + 12" "$(figure delegation_out_members)" 22
+expect_eq "the form's level" "$(figure 'delegation_out_members|level=provincial_leaders')" 6
+expect_eq "the form's countries, JP" "$(figure 'delegations_out|countries=JP')" 1
+expect_eq "and KR" "$(figure 'delegations_out|countries=KR')" 1
+expect_eq "the form's purpose" "$(figure 'delegations_out|purpose=cooperation')" 1
+expect_eq "the form's in_plan" "$(figure 'delegations_out|in_plan=yes')" 1
+expect_eq "nothing of the invalid line (FR once, from line 1)" "$(figure 'delegations_out|countries=FR')" 1
+check "the gateway never logged the token's secret" bash -c "! grep -qF '${TOKEN#*.}' '$WORK/gw.log'"
+
+finish
