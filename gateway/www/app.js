@@ -465,6 +465,9 @@ function showResults(answer, caption) {
   $('results-caption').textContent = caption;
   applyFilter();
   $('results').hidden = false;
+  // the answer may be below the fold of a laptop screen: bring it up, and keyboard users with it
+  $('results-title').focus({ preventScroll: true });
+  $('results-section').scrollIntoView({ block: 'start' });
   const bad = t.records - t.accepted;
   setProgress(bad ? `Đã có kết quả: ${t.accepted}/${t.records} bản ghi được tiếp nhận, ${bad} bản ghi cần xem lại.`
     : `Đã có kết quả: tiếp nhận cả ${t.records} bản ghi.`);

@@ -4,7 +4,7 @@
 // tests/cli/test_gateway_page.sh, which starts the pipeline and the gateway.
 //
 // Environment: GW (the gateway's URL), TOKEN (never in argv),
-// FILE (the NDJSON to upload), GARBAGE (a file that is no NDJSON), SCREENSHOT
+// FILE (the NDJSON to upload), CSV (a CSV one), GARBAGE (a file that is no NDJSON), SCREENSHOT
 // (the PNG to write). Prints one JSON line: what the page showed. Each check
 // prints "ok: ..." or "FAIL: ..."; the exit status is 1 if any failed.
 'use strict';
@@ -51,7 +51,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--disable-background-networking', '--lang=vi-VN', '--disable-component-update', '--disable-sync',
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--disable-default-apps', '--no-first-run', '--disable-features=Translate,OptimizationHints,MediaRouter',
       ...(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [])],
   });
@@ -137,6 +137,14 @@ async function main() {
   await page.getByLabel('Chỉ hiện các dòng chưa được tiếp nhận').check();
   expectEq('the filter leaves the lines to look at',
     await page.$$eval('#results-table tbody tr:not([hidden])', (t) => t.map((x) => Number(x.dataset.line))), [2, 5]);
+
+  // --- a CSV of a spreadsheet: one event type, a header, a cell that is no number ---
+  await page.getByLabel('Tệp cần gửi').setInputFiles(env('CSV'));
+  await afterSend(page, () => page.getByRole('button', { name: 'Gửi tệp' }).click());
+  const csvRows = await resultRows(page);
+  expectEq('CSV rows by their line: accepted, rejected', csvRows.map((r) => [r.line, r.status, r.event_id]),
+    [[2, 'accepted', 'hn-csv-1'], [3, 'rejected', 'hn-csv-2']]);
+  expectEq('the bad cell with the reason dfa-check gives', csvRows[1].message, 'data.members: expected integer 1..10000, got "năm"');
 
   // --- a file that is no NDJSON at all: the 422, said clearly ---
   await page.getByLabel('Tệp cần gửi').setInputFiles(env('GARBAGE'));

@@ -35,13 +35,19 @@ cat >"$WORK/upload.ndjson" <<'EOF'
 {"event_id":"hn-file-3","type":"delegation.out.approved","occurred_at":"2025-03-16T09:30:00+07:00","province":"Thành phố Hà Nội","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"enterprises","members":12,"countries":["US","CA","MX"]}}
 {"event_id":"hcm-file-1","type":"delegation.out.approved","occurred_at":"2025-08-16T09:30:00+07:00","province":"TP. Hồ Chí Minh","reporter":"dept_foreign_affairs","schema_version":1,"data":{"level":"enterprises","members":5,"countries":["SG"]}}
 EOF
+# a spreadsheet's CSV (docs/events.md "CSV"): the header is line 1; line 3's members is no number
+cat >"$WORK/visits.csv" <<'EOF'
+event_id,type,occurred_at,province,reporter,data.origin_country,data.kind,data.members
+hn-csv-1,delegation.in.received,2025-03-20T14:00:00+07:00,Hà Nội,dept_foreign_affairs,KR,embassy,5
+hn-csv-2,delegation.in.received,2025-03-21T14:00:00+07:00,Hà Nội,dept_foreign_affairs,JP,consulate,năm
+EOF
 printf 'this is not an export\nat all\n' >"$WORK/garbage.ndjson"
 
 scenario "the officer's session in chromium"
 SHOT="$BIN/tests/gateway_page.png"
 rm -f "$SHOT"
 page_run() { # the browser's checks print their own ok/FAIL lines; the token goes by the environment
-  GW=$GW TOKEN=$TOKEN FILE="$WORK/upload.ndjson" GARBAGE="$WORK/garbage.ndjson" SCREENSHOT="$SHOT" \
+  GW=$GW TOKEN=$TOKEN FILE="$WORK/upload.ndjson" CSV="$WORK/visits.csv" GARBAGE="$WORK/garbage.ndjson" SCREENSHOT="$SHOT" \
     NODE_PATH="$BIN/tests/browser/node_modules" node "$ROOT/tests/browser/gateway_page.js" >"$WORK/page.json"
 }
 check "every check on the page passed" page_run
@@ -50,23 +56,25 @@ FORM_ID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["form
 
 scenario "what the page sent is counted in Redis"
 topic_events "$WORK/topic.ndjson"
-expect_eq "the topic holds the form's event and the file's two accepted ones" \
+expect_eq "the topic holds the form's event, the file's two accepted ones and the CSV's" \
   "$(python3 -c 'import json, sys; print(" ".join(json.loads(l)["event_id"] for l in open(sys.argv[1])))' "$WORK/topic.ndjson")" \
-  "$FORM_ID hn-file-1 hn-file-3"
+  "$FORM_ID hn-file-1 hn-file-3 hn-csv-1"
 expect_eq "each traced to the page's token" "$(kcat -b "$BOOTSTRAP" -C -t dfa.events -e -q -f '%h\n' 2>/dev/null |
-  grep -o 'dfa.token=[a-z-]*' | sort | uniq -c | tr -s ' ')" " 3 dfa.token=hanoi-dept"
+  grep -o 'dfa.token=[a-z-]*' | sort | uniq -c | tr -s ' ')" " 4 dfa.token=hanoi-dept"
 oracle_tsv "$WORK/topic.ndjson" >"$WORK/want.tsv"
 check "Redis equals the oracle of the topic" wait_converged "$WORK/want.tsv" 30
 
 figure() { # figure ROW: the value of a row of Hà Nội's first quarter of 2025
   "$BIN/bin/dfa-query" --period Q2025-1 --province 01 --metric delegations_out --metric delegation_out_members \
+    --metric delegations_in --metric delegation_in_members \
     --breakdowns --json | python3 -c '
 import json, sys
 rows = {f["row"]: f["value"] for f in json.load(sys.stdin)["figures"]}
 print(rows.get(sys.argv[1], 0))' "$1"
 }
 # by hand: the form's delegation (provincial leaders, 6 members, JP and KR, cooperation, in plan) and the
-# file's lines 1 (4 members, FR) and 4 (12 members, US CA MX); line 2 is invalid, line 5 forbidden
+# file's lines 1 (4 members, FR) and 4 (12 members, US CA MX); line 2 is invalid, line 5 forbidden; the
+# CSV's row of line 2 (an embassy's delegation of 5 from KR), not line 3
 expect_eq "delegations out: 3" "$(figure delegations_out)" 3
 expect_eq "members: 6 + 4 + 12" "$(figure delegation_out_members)" 22
 expect_eq "the form's level" "$(figure 'delegation_out_members|level=provincial_leaders')" 6
@@ -75,6 +83,9 @@ expect_eq "and KR" "$(figure 'delegations_out|countries=KR')" 1
 expect_eq "the form's purpose" "$(figure 'delegations_out|purpose=cooperation')" 1
 expect_eq "the form's in_plan" "$(figure 'delegations_out|in_plan=yes')" 1
 expect_eq "nothing of the invalid line (FR once, from line 1)" "$(figure 'delegations_out|countries=FR')" 1
+expect_eq "delegations in: the CSV's valid row" "$(figure delegations_in)" 1
+expect_eq "its members" "$(figure delegation_in_members)" 5
+expect_eq "its origin" "$(figure 'delegations_in|origin_country=KR')" 1
 check "the gateway never logged the token's secret" bash -c "! grep -qF '${TOKEN#*.}' '$WORK/gw.log'"
 
 finish
