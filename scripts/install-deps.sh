@@ -15,8 +15,17 @@ packages=(
   curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
 # --test: what only the tests need: docker-compose validates the compose files
-# (its `config` needs no Docker engine) and systemd-analyze checks the timer.
-[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd)
+# (its `config` needs no Docker engine) and systemd-analyze checks the timer;
+# chromium, node and npm drive the department's page in a real browser
+# (tests/browser: playwright-core from npm, with Debian's chromium, never a
+# downloaded one). node and npm are asked for only when missing as commands: a
+# machine with NodeSource's nodejs has npm inside it, and Debian's npm
+# conflicts with that package. On bookworm: nodejs 18, npm 9.
+if [ "${1:-}" = "--test" ]; then
+  packages+=(docker-compose systemd chromium)
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
