@@ -43,6 +43,39 @@ hn-csv-2,delegation.in.received,2025-03-21T14:00:00+07:00,Hà Nội,dept_foreign
 EOF
 printf 'this is not an export\nat all\n' >"$WORK/garbage.ndjson"
 
+scenario "what the page asks first: GET /v1/whoami and /v1/catalog, behind the token"
+get() { # get PATH [TOKEN]: the status on stdout, the body in $WORK/body.json
+  curl -s -o "$WORK/body.json" -w '%{http_code}' ${2:+-H "Authorization: Bearer $2"} "$GW$1"
+}
+body() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$WORK/body.json" "$1"; }
+expect_eq "whoami without a token: 401" "$(get /v1/whoami)" 401
+expect_eq "as JSON" "$(body 'd["error"]')" "{'code': 'unauthorized', 'message': 'an Authorization: Bearer <token> header is required'}"
+expect_eq "a wrong secret: 401" "$(get /v1/whoami "hanoi-dept.AAAA")" 401
+expect_eq "catalog without a token: 401" "$(get /v1/catalog)" 401
+expect_eq "whoami: 200" "$(get /v1/whoami "$TOKEN")" 200
+expect_eq "the token's name, rights, provinces and limits" \
+  "$(body '[d["token"], d["rights"], d["provinces"], d["limits"]]')" \
+  "['hanoi-dept', ['publish'], [{'code': '01', 'name': 'Hà Nội'}], {'max_body_bytes': 8388608, 'max_events': 10000}]"
+expect_eq "its reporter roles: all of the catalog's" "$(body 'd["reporters"]')" \
+  "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reporters"])' "$ROOT/config/catalog.json")"
+expect_eq "catalog: 200" "$(get /v1/catalog "$TOKEN")" 200
+check "the catalog as the file says" python3 - "$WORK/body.json" "$ROOT/config/catalog.json" <<'PY'
+import json, sys
+d, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert d["catalog"] == want
+PY
+expect_eq "today's 34 units" "$(body 'len(d["provinces"]), d["provinces"][0]')" "(34, {'code': '01', 'name': 'Hà Nội'})"
+expect_eq "minor units: VND 0, USD 2, KWD 3 digits" \
+  "$(body '[c["exponent"] for c in d["currencies"] if c["code"] in ("KWD", "USD", "VND")]')" "[3, 2, 0]"
+expect_eq "countries are ISO 3166-1 codes" "$(body '[c in d["countries"] for c in ("VN", "JP", "XX")]')" "[True, True, False]"
+check "never cached" bash -c "curl -s -o /dev/null -D - -H 'Authorization: Bearer $TOKEN' '$GW/v1/whoami' | grep -qi '^cache-control: no-store'"
+start_gateway slow --set gateway.rate_per_s=1 --set gateway.rate_burst=2
+get /v1/whoami "$TOKEN" >/dev/null; get /v1/catalog "$TOKEN" >/dev/null
+expect_eq "over the token's rate: 429" "$(get /v1/whoami "$TOKEN")" 429
+expect_eq "saying when to retry" "$(body 'd["error"]["code"]')" rate_limited
+kill_and_wait TERM "$GW_PID"
+GW=$(cat "$WORK/gw.addr")
+
 scenario "the officer's session in chromium"
 SHOT="$BIN/tests/gateway_page.png"
 rm -f "$SHOT"
