@@ -41,7 +41,13 @@ int dfa_counter_parts(const char *bucket);
 /* Which of them holds row: the sum of its bytes, modulo dfa_counter_parts(bucket) (tests/oracle does the same). */
 int dfa_counter_part(const char *bucket, const char *row);
 
-/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events): a day's one hash */
+/* The counter field "est|<row>": how many estimated events (estimate: true) the row holds, in the
+ * counters hash beside the row, summed like a flow (like a stock for a stock's rows). */
+#define DFA_FIELD_ESTIMATE_PREFIX "est|"
+bool dfa_field_estimate(char *out, size_t cap, const char *row);
+
+/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events), "est|<row>" -> estimates: a
+ * day's one hash, a month's DFA_COUNTER_PARTS (dfa_key_counters_part; an "est|" field is placed by its own name) */
 bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucket);
 /* dfa:{p:91}:c:<month>:<part>   part 0 .. DFA_COUNTER_PARTS - 1 of a month's counters; for a day,
  * the same as dfa_key_counters */

@@ -23,10 +23,10 @@
 #include "dfa_config.h"
 #include "dfa_core.h"
 #include "dfa_event.h"
+#include "dfa_gateway_catalog.h"
 #include "dfa_http.h"
 #include "dfa_ingest.h"
 #include "dfa_log.h"
-#include "dfa_page.h"
 #include "dfa_publish.h"
 #include "dfa_ratelimit.h"
 #include "dfa_text.h"
@@ -38,6 +38,7 @@ extern char **environ;
 typedef struct {
     dfa_config *cfg;
     dfa_core *core;
+    dfa_gateway_catalog *catalog; /* what the page's form is built from */
     dfa_metrics *metrics;
     dfa_publisher *pub;
     dfa_ratelimit *rate;
@@ -47,7 +48,6 @@ typedef struct {
     size_t max_events;
     dfa_counter *accepted, *rejected, *forbidden, *failed;
     dfa_histogram *delivery;
-    dfa_page *page; /* GET /v1/whoami and /v1/catalog, for the department's page */
 } gateway;
 
 typedef enum { OUT_ACCEPTED, OUT_REJECTED, OUT_FORBIDDEN, OUT_FAILED } outcome;
@@ -105,27 +105,35 @@ static dfa_tokens *current_tokens(gateway *gw)
     return t;
 }
 
-static dfa_tokens *page_tokens(void *gw) { return current_tokens(gw); }
-
 /* --- before the body: who is knocking, may they, and what do they send --- */
 
-static void check_events(dfa_http_request *req, void *ctx)
+/* The token the request bears, with *table holding a reference to its table
+ * (the caller's to unref); NULL when it has none valid, answered with a 401. */
+static const dfa_token *authenticate(dfa_http_request *req, gateway *gw, dfa_tokens **table)
 {
-    gateway *gw = ctx;
     const char *bearer = dfa_http_bearer(req);
     dfa_http_add_header(req, "WWW-Authenticate", "Bearer realm=\"dfa-gateway\"");
     if (!bearer) {
         dfa_http_error(req, 401, "unauthorized", "an Authorization: Bearer <token> header is required");
-        return;
+        return NULL;
     }
-    dfa_tokens *table = current_tokens(gw);
-    const dfa_token *tok = dfa_tokens_verify(table, bearer);
+    *table = current_tokens(gw);
+    const dfa_token *tok = dfa_tokens_verify(*table, bearer);
     if (!tok) {
-        dfa_tokens_unref(table);
+        dfa_tokens_unref(*table);
         dfa_log(DFA_LOG_INFO, "token_refused", "client=%s", dfa_http_client_ip(req));
         dfa_http_error(req, 401, "unauthorized", "unknown or revoked token");
-        return;
     }
+    return tok;
+}
+
+static void check_events(dfa_http_request *req, void *ctx)
+{
+    gateway *gw = ctx;
+    dfa_tokens *table = NULL;
+    const dfa_token *tok = authenticate(req, gw, &table);
+    if (!tok)
+        return;
     if (!dfa_token_has_right(tok, DFA_RIGHT_PUBLISH)) {
         dfa_http_error(req, 403, "forbidden", "token %s has no publish right", dfa_token_name(tok));
         dfa_tokens_unref(table);
@@ -345,6 +353,40 @@ static void handle_health(dfa_http_request *req, void *ctx)
                                     down ? "the last delivery failed" : "up"));
 }
 
+/* --- what the department's page reads: any valid token may --- */
+
+static void handle_catalog(dfa_http_request *req, void *ctx)
+{
+    gateway *gw = ctx;
+    dfa_tokens *table = NULL;
+    if (!authenticate(req, gw, &table))
+        return;
+    size_t len;
+    const char *text = dfa_gateway_catalog_text(gw->catalog, &len);
+    dfa_http_respond(req, 200, "application/json", text, len);
+    dfa_tokens_unref(table);
+}
+
+static void handle_whoami(dfa_http_request *req, void *ctx)
+{
+    gateway *gw = ctx;
+    dfa_tokens *table = NULL;
+    const dfa_token *tok = authenticate(req, gw, &table);
+    if (!tok)
+        return;
+    json_t *doc = dfa_gateway_whoami(gw->catalog, dfa_core_provinces(gw->core), tok);
+    /* what one request may hold, so the page can say so before it sends a file */
+    if (doc)
+        json_object_set_new(doc, "limits", json_pack("{s:I,s:I}", "max_body_bytes",
+                                                     (json_int_t)dfa_config_int(gw->cfg, "gateway.max_body_bytes"),
+                                                     "max_events", (json_int_t)gw->max_events));
+    if (doc)
+        dfa_http_respond_json(req, 200, doc);
+    else
+        dfa_http_error(req, 500, "internal", "out of memory");
+    dfa_tokens_unref(table);
+}
+
 static void reload_tokens(gateway *gw)
 {
     dfa_tokens *fresh = NULL;
@@ -391,9 +433,11 @@ static dfa_status add_routes(dfa_http_server *srv, gateway *gw, dfa_error *err)
     if (st == DFA_OK)
         st = dfa_http_route(srv, "GET", "/healthz", &(dfa_http_route_spec){.handle = handle_health, .ctx = gw}, err);
     if (st == DFA_OK)
-        st = dfa_http_serve_metrics(srv, "/metrics", err);
+        st = dfa_http_route(srv, "GET", "/v1/catalog", &(dfa_http_route_spec){.handle = handle_catalog, .ctx = gw}, err);
     if (st == DFA_OK)
-        st = dfa_page_routes(gw->page, srv, err);
+        st = dfa_http_route(srv, "GET", "/v1/whoami", &(dfa_http_route_spec){.handle = handle_whoami, .ctx = gw}, err);
+    if (st == DFA_OK)
+        st = dfa_http_serve_metrics(srv, "/metrics", err);
     if (st == DFA_OK)
         st = dfa_http_serve_files(srv, dfa_www_files, dfa_www_count, err);
     return st;
@@ -426,7 +470,8 @@ static bool write_address(const char *path, const dfa_http_server *srv)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: dfa-gateway [--address-file FILE] [--config FILE] [--set key=value]...\n"
-                 "  Serves POST /v1/events, GET /healthz, GET /metrics and the department's page on gateway.listen.\n"
+                 "  Serves POST /v1/events, GET /v1/catalog, GET /v1/whoami, GET /healthz, GET /metrics\n"
+                 "  and the department's page on gateway.listen.\n"
                  "  --address-file  once listening, write the service's URL there\n"
                  "  SIGHUP reloads gateway.tokens; SIGTERM stops after answering what is in flight.\n");
 }
@@ -500,23 +545,22 @@ int main(int argc, char **argv)
     if (!*gw.tokens_path) {
         fprintf(stderr, "dfa-gateway: gateway.tokens: not set (the token file dfa-token writes)\n");
     } else if (dfa_tokens_load(gw.tokens_path, gw.core, &gw.tokens, &err) != DFA_OK ||
+               dfa_gateway_catalog_load(dfa_config_str(gw.cfg, "catalog"), &gw.catalog, &err) != DFA_OK ||
                dfa_publisher_new(gw.cfg, on_delivery, &gw.pub, &err) != DFA_OK) {
         fprintf(stderr, "dfa-gateway: %s\n", err.msg);
     } else if (!(gw.metrics = dfa_metrics_new()) ||
                !(gw.rate = dfa_ratelimit_new((double)dfa_config_int(gw.cfg, "gateway.rate_per_s"),
                                              (double)dfa_config_int(gw.cfg, "gateway.rate_burst")))) {
         fprintf(stderr, "dfa-gateway: out of memory\n");
-    } else if (dfa_page_new(gw.cfg, gw.core, gw.rate, page_tokens, &gw, &gw.page, &err) != DFA_OK) {
-        fprintf(stderr, "dfa-gateway: %s\n", err.msg);
     } else {
         make_metrics(&gw);
         status = serve(&gw, address_file, &signals);
     }
     dfa_publisher_free(gw.pub, 10000);
-    dfa_page_free(gw.page);
     dfa_ratelimit_free(gw.rate);
     dfa_metrics_free(gw.metrics);
     dfa_tokens_unref(gw.tokens);
+    dfa_gateway_catalog_free(gw.catalog);
     pthread_mutex_destroy(&gw.tokens_lock);
     dfa_core_free(gw.core);
     dfa_config_free(gw.cfg);

@@ -15,16 +15,14 @@ packages=(
   curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
 # --test: what only the tests need: docker-compose validates the compose files
-# (its `config` needs no Docker engine) and systemd-analyze checks the timer;
-# chromium, node and npm drive the department's page in a real browser
-# (tests/browser: playwright-core from npm, with Debian's chromium, never a
-# downloaded one). node and npm are asked for only when missing as commands: a
-# machine with NodeSource's nodejs has npm inside it, and Debian's npm
-# conflicts with that package. On bookworm: nodejs 18, npm 9.
+# (its `config` needs no Docker engine), systemd-analyze checks the timer;
+# chromium, driven by playwright-core from npm (tests/browser), tests the
+# department's page and turns the printable report into a PDF, read back with
+# poppler-utils (pdftotext, pdftoppm). A node and npm already on PATH (e.g. not
+# from Debian) are kept.
 if [ "${1:-}" = "--test" ]; then
-  packages+=(docker-compose systemd chromium)
-  command -v node >/dev/null || packages+=(nodejs)
-  command -v npm >/dev/null || packages+=(npm)
+  packages+=(docker-compose systemd chromium poppler-utils)
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
 missing=()

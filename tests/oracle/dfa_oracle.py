@@ -144,6 +144,13 @@ def deltas(cat, ev):
     def counters(bucket, row):
         """A day's counters are one hash; a month's are spread over 8, by the sum of the row's bytes."""
         return f"c:{bucket}" if bucket[0] == "D" else f"c:{bucket}:{sum(row.encode()) % 8}"
+    def estimated(row):
+        """docs/events.md "Estimates": an estimated event counts 1 in "est|<row>" of the counters
+        hash, in both buckets, for every row it feeds (distinct and gauge rows too); a month's
+        "est|" field is in the part of its own name."""
+        if ev["estimate"]:
+            for b in buckets:
+                add(counters(b, "est|" + row), "est|" + row, 1)
 
     for b in buckets:
         add(counters(b, "_events" + at), "_events" + at, 1)  # every valid event, whatever it feeds
@@ -170,16 +177,20 @@ def deltas(cat, ev):
             for r in rows:
                 for b in buckets:
                     add(counters(b, r), r, feed.get("sign", 1) * amount)
+                estimated(r)
         elif kind == "distinct":
             if feed["id"] in data:
                 for r in rows:
                     for b in buckets:
                         for i in dim_values(data[feed["id"]]):
                             add(f"d:{b}:{r}", i, 1)
+                    # one estimate per row and event, however many ids it names
+                    estimated(r)
         elif kind == "gauge":
             point = f"{local.strftime('%Y-%m-%dT%H:%M:%S')}|{ev['id']}|{amount}"
             for r in rows:
                 add(f"g:{r}", point, 1)
+                estimated(r)
         else:
             raise Bad(f"feed kind {kind!r}")
     return out
@@ -234,9 +245,11 @@ class Oracle:
             self.stats["dead:outside_horizon"] += 1
             return
         subject = e["ref"] if op == "retract" else e["event_id"]  # whose counts these are
+        estimate = e.get("estimate", False) is True
         view = {"type": e["type"], "unit": unit["id"], "current": current["code"], "local": local,
-                "data": e["data"], "id": subject}
-        fp = (e["type"], unit["id"], utc, canon(e["data"]))
+                "data": e["data"], "id": subject, "estimate": estimate}
+        # an estimate's retraction must say estimate too: it takes back the est| counts
+        fp = (e["type"], unit["id"], utc, estimate, canon(e["data"]))
         slot = (current["code"], local.date(), subject)
         if op == "retract":
             self.retract(slot, (current["code"], local.date(), e["event_id"]), fp)
