@@ -375,6 +375,11 @@ static void handle_whoami(dfa_http_request *req, void *ctx)
     if (!tok)
         return;
     json_t *doc = dfa_gateway_whoami(gw->catalog, dfa_core_provinces(gw->core), tok);
+    /* what one request may hold, so the page can say so before it sends a file */
+    if (doc)
+        json_object_set_new(doc, "limits", json_pack("{s:I,s:I}", "max_body_bytes",
+                                                     (json_int_t)dfa_config_int(gw->cfg, "gateway.max_body_bytes"),
+                                                     "max_events", (json_int_t)gw->max_events));
     if (doc)
         dfa_http_respond_json(req, 200, doc);
     else

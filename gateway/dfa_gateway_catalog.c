@@ -4,11 +4,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_iso.h"
+
 struct dfa_gateway_catalog {
     json_t *reporters; /* the catalog's array of role names */
     char *text;        /* GET /v1/catalog's body */
     size_t len;
 };
+
+/* Every ISO 4217 code the core accepts, with the digits of its minor unit, so
+ * the page turns "1.250,50 USD" into 125050 minor units by the core's table. */
+static json_t *currencies_json(void)
+{
+    json_t *a = json_array();
+    char code[4] = {0};
+    for (code[0] = 'A'; code[0] <= 'Z'; code[0]++)
+        for (code[1] = 'A'; code[1] <= 'Z'; code[1]++)
+            for (code[2] = 'A'; code[2] <= 'Z'; code[2]++)
+                if (dfa_iso_is_currency(code))
+                    json_array_append_new(a, json_pack("{s:s,s:i}", "code", code, "exponent",
+                                                       dfa_iso_currency_exponent(code)));
+    return a;
+}
+
+/* Every ISO 3166-1 alpha-2 code the core accepts. */
+static json_t *countries_json(void)
+{
+    json_t *a = json_array();
+    char code[3] = {0};
+    for (code[0] = 'A'; code[0] <= 'Z'; code[0]++)
+        for (code[1] = 'A'; code[1] <= 'Z'; code[1]++)
+            if (dfa_iso_is_country(code))
+                json_array_append_new(a, json_string(code));
+    return a;
+}
 
 dfa_status dfa_gateway_catalog_load(const char *path, dfa_gateway_catalog **out, dfa_error *err)
 {
@@ -17,8 +46,9 @@ dfa_status dfa_gateway_catalog_load(const char *path, dfa_gateway_catalog **out,
     if (!doc)
         return dfa_fail(err, DFA_ERR_CATALOG, "%s: line %d: %s", path, je.line, je.text);
     dfa_gateway_catalog *c = calloc(1, sizeof *c);
-    json_t *page = json_pack("{s:O,s:O,s:O}", "reporters", json_object_get(doc, "reporters"), "metrics",
-                             json_object_get(doc, "metrics"), "types", json_object_get(doc, "types"));
+    json_t *page = json_pack("{s:O,s:O,s:O,s:o,s:o}", "reporters", json_object_get(doc, "reporters"), "metrics",
+                             json_object_get(doc, "metrics"), "types", json_object_get(doc, "types"), "currencies",
+                             currencies_json(), "countries", countries_json());
     if (c && page) {
         c->reporters = json_incref(json_object_get(page, "reporters"));
         c->text = json_dumps(page, JSON_COMPACT | JSON_ENSURE_ASCII);

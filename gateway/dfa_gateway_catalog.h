@@ -19,7 +19,8 @@ typedef struct dfa_gateway_catalog dfa_gateway_catalog;
 dfa_status dfa_gateway_catalog_load(const char *path, dfa_gateway_catalog **out, dfa_error *err);
 void dfa_gateway_catalog_free(dfa_gateway_catalog *c);
 
-/* The body of GET /v1/catalog, {"reporters":[...],"metrics":{...},"types":{...}}, compact
+/* The body of GET /v1/catalog, {"reporters":[...],"metrics":{...},"types":{...},
+ * "currencies":[{"code":"VND","exponent":0},...],"countries":["AD",...]}, compact
  * JSON of *len bytes: borrowed from c. */
 const char *dfa_gateway_catalog_text(const dfa_gateway_catalog *c, size_t *len);
 

@@ -165,6 +165,20 @@ for line in sys.stdin:
 print("\n".join(sorted(f"{k}\t{f}\t{v}" for (k, f), v in s.items() if v)))'
 }
 
+# --- the HTTP gateway (docs/gateway.md) ---
+
+start_gateway() { # start_gateway NAME [--set k=v]...: dfa-gateway on a free loopback port with the token
+  # file $TOKENS; sets GW (its URL) and GW_PID; its log in $WORK/NAME.log
+  local name=$1; shift
+  rm -f "$WORK/$name.addr"
+  "$BIN/bin/dfa-gateway" --set gateway.tokens="$TOKENS" --set gateway.listen=127.0.0.1:0 \
+    --address-file "$WORK/$name.addr" "$@" 2>>"$WORK/$name.log" &
+  GW_PID=$!
+  PIDS+=("$GW_PID")
+  wait_for_file "$WORK/$name.addr" 20
+  GW=$(cat "$WORK/$name.addr")
+}
+
 # --- scenarios: a fresh pipeline, a stream of events, something done to the pipeline, convergence ---
 
 scenario() { log "--- $*"; }

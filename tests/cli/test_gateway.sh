@@ -7,17 +7,6 @@ start_pipeline
 TOKENS="$WORK/tokens"
 tok() { "$BIN/bin/dfa-token" --file "$TOKENS" "$@"; }
 
-start_gateway() { # start_gateway NAME [--set k=v]...: sets GW (its URL) and GW_PID
-  local name=$1; shift
-  rm -f "$WORK/$name.addr"
-  "$BIN/bin/dfa-gateway" --set gateway.tokens="$TOKENS" --set gateway.listen=127.0.0.1:0 \
-    --address-file "$WORK/$name.addr" "$@" 2>>"$WORK/$name.log" &
-  GW_PID=$!
-  PIDS+=("$GW_PID")
-  wait_for_file "$WORK/$name.addr" 20
-  GW=$(cat "$WORK/$name.addr")
-}
-
 post() { # post TOKEN CONTENT-TYPE FILE [CURL OPTION]...: the status on stdout, the body in $WORK/body.json
   local token=$1 type=$2 file=$3; shift 3
   curl -s -o "$WORK/body.json" -w '%{http_code}' ${token:+-H "Authorization: Bearer $token"} \
