@@ -138,12 +138,19 @@ static json_t *rows_of(const dfa_figures *cur, const dfa_figures *prev, const js
                                            national_rows ? json_object_get(national_rows, row) : NULL));
         }
     }
-    /* a target with nothing reported yet still shows, at 0% achieved */
+    /* a target with nothing reported yet still shows, at 0% achieved; a "không có" declaration shows at 0 */
     for (size_t i = 0; i < dfa_figures_count(cur); i++) {
         const char *row = dfa_figures_at(cur, i)->row;
-        if (strncmp(row, "plan|", 5) == 0 && !json_object_get(rows, row + 5))
-            json_object_set_new(rows, row + 5, row_object(0, dfa_figures_get(prev, row + 5), true, dfa_figures_at(cur, i)->value,
-                                                          false, national_rows ? json_object_get(national_rows, row + 5) : NULL));
+        bool plan = strncmp(row, "plan|", 5) == 0, nil = strncmp(row, "nil|", 4) == 0 && dfa_figures_at(cur, i)->value > 0;
+        const char *bare = plan ? row + 5 : row + 4;
+        if ((!plan && !nil) || json_object_get(rows, bare))
+            continue;
+        char plan_row[300], nil_row[300];
+        snprintf(plan_row, sizeof plan_row, "plan|%s", bare);
+        snprintf(nil_row, sizeof nil_row, "nil|%s", bare);
+        json_object_set_new(rows, bare, row_object(0, dfa_figures_get(prev, bare), dfa_figures_has(cur, plan_row),
+                                                   dfa_figures_get(cur, plan_row), dfa_figures_get(cur, nil_row) > 0,
+                                                   national_rows ? json_object_get(national_rows, bare) : NULL));
     }
     return rows;
 }
