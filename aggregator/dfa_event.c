@@ -407,6 +407,7 @@ const char *dfa_event_id(const dfa_event *ev) { return ev->id; }
 const char *dfa_event_subject_id(const dfa_event *ev) { return ev->retract ? ev->ref : ev->id; }
 const dfa_event_type *dfa_event_type_of(const dfa_event *ev) { return ev->type; }
 bool dfa_event_is_retraction(const dfa_event *ev) { return ev->retract; }
+const char *dfa_event_reporter(const dfa_event *ev) { return ev->reporter; }
 bool dfa_event_is_estimate(const dfa_event *ev) { return ev->estimate; }
 const dfa_instant *dfa_event_time(const dfa_event *ev) { return &ev->at; }
 const dfa_unit *dfa_event_current_unit(const dfa_event *ev) { return ev->current; }

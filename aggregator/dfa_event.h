@@ -33,6 +33,8 @@ const char *dfa_event_id(const dfa_event *ev);
 const char *dfa_event_subject_id(const dfa_event *ev);
 const dfa_event_type *dfa_event_type_of(const dfa_event *ev);
 bool dfa_event_is_retraction(const dfa_event *ev);
+/* The reporter role (one of the catalog's reporters). */
+const char *dfa_event_reporter(const dfa_event *ev);
 bool dfa_event_is_estimate(const dfa_event *ev);
 const dfa_instant *dfa_event_time(const dfa_event *ev);
 const dfa_unit *dfa_event_current_unit(const dfa_event *ev);

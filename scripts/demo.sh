@@ -39,12 +39,39 @@ say "two consumers started in group dfa-consumers"
 
 say "publishing $events events for 2024-2026 (3% duplicates, 2% retractions, 5% late, 30% old province names, 1% invalid)"
 "$bin/bin/dfa-loadgen" --count "$events" --seed 2026 --years 2024-2026 --kafka --truth "$work/truth.json" 2>/dev/null
+
+# A department's door: dfa-gateway with Hà Nội's token; its events go through HTTP, each checked against
+# the token's scope (docs/gateway.md). The events of other provinces in the same file are forbidden.
+touch "$work/tokens" && chmod 600 "$work/tokens"
+token=$("$bin/bin/dfa-token" --file "$work/tokens" create hanoi-dept --provinces 01 --rights publish,read)
+"$bin/bin/dfa-gateway" --set gateway.tokens="$work/tokens" --set gateway.listen=127.0.0.1:0 \
+  --address-file "$work/gateway.addr" 2>"$work/gateway.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$work/gateway.addr" ] && break; sleep 0.1; done
+gateway=$(cat "$work/gateway.addr")
+"$bin/bin/dfa-loadgen" --count 2000 --seed 2027 --years 2024-2026 --invalid 0 --output "$work/dept.all.ndjson" 2>/dev/null
+"$bin/bin/dfa-check" --explain --json "$work/dept.all.ndjson" 2>/dev/null | python3 -c '
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+hanoi = [r["line"] for r in map(json.loads, sys.stdin) if r["valid"] and r["province"]["current"]["code"] == "01"]
+other = [n for n in range(1, 6) if n not in hanoi][:2]
+print("\n".join(lines[n - 1] for n in sorted(hanoi + other)))' "$work/dept.all.ndjson" >"$work/dept.ndjson"
+say "the Hà Nội department sends $(wc -l <"$work/dept.ndjson") events through dfa-gateway at $gateway (curl, its token)"
+curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
+  --data-binary @"$work/dept.ndjson" "$gateway/v1/events" >"$work/dept.answer.json"
+python3 - "$work/dept.answer.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["totals"]
+print(f"  gateway: {t['accepted']} accepted, {t['forbidden']} forbidden (other provinces), "
+      f"{t['rejected']} rejected, {t['failed']} failed")
+PY
+sent_by_gateway=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"]["accepted"])' "$work/dept.answer.json")
 # What Redis must hold, computed from the log the consumers read (the topic read back, invalid messages
 # included) by tests/oracle/dfa_oracle.py, which shares no code with the consumer: loadgen's truth comes
 # from the consumer's own C code, so it only gives the summary's counts below.
 kcat -b "$DFA_KAFKA_BOOTSTRAP_SERVERS" -C -t dfa.events -e -q -f '%s\n' >"$work/events.ndjson" 2>/dev/null
-if [ "$(wc -l <"$work/events.ndjson")" -ne "$events" ]; then
-  echo "  the topic holds $(wc -l <"$work/events.ndjson") messages, not $events" >&2; exit 1
+if [ "$(wc -l <"$work/events.ndjson")" -ne $((events + sent_by_gateway)) ]; then
+  echo "  the topic holds $(wc -l <"$work/events.ndjson") messages, not $((events + sent_by_gateway))" >&2; exit 1
 fi
 "$bin/bin/dfa-check" --json "$work/events.ndjson" >"$work/check.json" 2>/dev/null || [ $? -eq 1 ]
 python3 "$root/tests/oracle/dfa_oracle.py" --check-json "$work/check.json" "$work/events.ndjson" >"$work/want.tsv"
@@ -59,12 +86,12 @@ for i in $(seq 240); do
 done
 [ -t 1 ] && printf '\n'
 if cmp -s "$work/dump.tsv" "$work/want.tsv"; then
-  python3 - "$work/truth.json" "$(wc -l <"$work/dump.tsv")" <<'PY'
+  python3 - "$work/truth.json" "$(wc -l <"$work/dump.tsv")" "$sent_by_gateway" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[1]))
-print(f"  every counter equals the oracle's ({sys.argv[2]} counter rows): {t['counted_events']} events counted "
-      f"after {t['duplicates']} duplicates skipped and {t['retractions']} retractions; "
-      f"{t['invalid']} invalid lines dead-lettered")
+print(f"  every counter equals the oracle's ({sys.argv[2]} counter rows): of dfa-loadgen's stream, {t['counted_events']} "
+      f"events counted after {t['duplicates']} duplicates skipped and {t['retractions']} retractions, "
+      f"{t['invalid']} invalid lines dead-lettered; and the {sys.argv[3]} events the gateway accepted")
 PY
 else
   echo "  Redis does not equal the oracle: $(diff "$work/want.tsv" "$work/dump.tsv" | grep -c '^[<>]') rows differ" >&2
@@ -80,4 +107,5 @@ for period in H2025-1 N2025 Y2025; do
 done
 say "the report's summary: dfa-snapshot --period N2025 --format md"
 "$bin/bin/dfa-snapshot" --period N2025 --format md
-say "done; stopping the consumers, Kafka and Redis"
+say "the department's page: $gateway/ (sign in with the token $token)"
+say "done; stopping the gateway, the consumers, Kafka and Redis"

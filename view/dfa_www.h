@@ -1,5 +1,5 @@
 /* dfa_www: every file under view/www/ (the ministry's dashboard), compiled
- * into dfa-view at build time by view/embed_www.cmake, so the service serves
+ * into dfa-view at build time by gateway/embed_www.cmake, so the service serves
  * its page with nothing installed beside it and nothing external. */
 #ifndef DFA_WWW_H
 #define DFA_WWW_H
