@@ -101,7 +101,7 @@ bool dfa_http_stream_write(dfa_http_stream *s, const char *data, size_t len)
 {
     pthread_mutex_lock(&s->lock);
     bool ok = !s->closed && !s->ended;
-    if (ok && s->len - s->off + len > s->max) {
+    if (ok && s->len - s->off >= s->max) { /* what waits is at most max_buffered plus one write */
         s->closed = true; /* the reader ends the body with an error: the client reconnects */
         atomic_fetch_add(&overflows, 1);
         ok = false;

@@ -9,7 +9,9 @@
  *
  * A slow or vanished client costs nothing to the others: a write never blocks
  * and never waits for the client; it copies into the stream's own buffer,
- * bounded by max_buffered. A write that would pass the bound closes the stream
+ * bounded: a write is taken while less than max_buffered bytes wait (so what
+ * waits is at most max_buffered plus one write, and an event larger than the
+ * bound still goes). A write refused for that closes the stream
  * (the client reconnects, and Last-Event-ID tells what it missed), and
  * libmicrohttpd closes a connection that takes nothing for the idle timeout.
  *
@@ -33,8 +35,8 @@ typedef struct dfa_http_stream dfa_http_stream;
 dfa_http_stream *dfa_http_stream_open(dfa_http_request *req, const char *content_type, size_t max_buffered);
 
 /* Queues len bytes (copied) to be sent; never blocks. False when the stream is
- * closed: its client went away, it was ended, or these bytes would pass
- * max_buffered (the stream is then closed, its counter of overflows raised). */
+ * closed: its client went away, it was ended, or max_buffered bytes or more
+ * still wait (the stream is then closed, its counter of overflows raised). */
 bool dfa_http_stream_write(dfa_http_stream *s, const char *data, size_t len);
 
 /* False once the client is gone or the stream was closed. */

@@ -183,10 +183,10 @@ bool dfa_view_parse_ask(dfa_view_app *app, dfa_http_request *req, const dfa_toke
     }
     if (current && !dfa_token_allows_province(tok, current->code))
         return forbidden(req, tok, current->code);
-    if (k->scope[0] && k->filter.by_province)
-        return bad_request(req, "bad_parameter", "by=province is for the nation, not with province or unit \"%s\"%s", k->scope, NULL);
     if (k->filter.by_province && !is_national(tok))
         return forbidden(req, tok, "the table by province");
+    if (k->scope[0] && k->filter.by_province)
+        return bad_request(req, "bad_parameter", "by=province is for the nation, not with province or unit \"%s\"%s", k->scope, NULL);
     k->filter.scope = k->scope[0] ? k->scope : NULL;
     const char *accept = dfa_http_header(req, "Accept");
     k->csv = a.format ? strcmp(a.format, "csv") == 0 : accept && strcasestr(accept, "text/csv") != NULL;
