@@ -130,6 +130,7 @@ if [ "$BIG" -gt 0 ]; then
   kill -TERM "$bc"; wait "$bc" 2>/dev/null || true
 fi
 
+"$root/bench/view.sh" "$bin" >"$work/view.md"   # the live view under load: its own section
 parse=$(kv "$work/core.txt" parse_validate_per_s); jansson=$(kv "$work/core.txt" jansson_parse_per_s)
 deltas=$(kv "$work/core.txt" parse_validate_deltas_per_s); raw=$(kv "$work/raw.txt" raw_consume_per_s)
 capi=$(kv "$work/capi.txt" c_api_per_s); naive=$(kv "$work/naive.txt" naive_per_s)
@@ -185,6 +186,7 @@ Target: p99 ≤ 1 s at 10,000 events/s.
 
 \`dfa-snapshot --period Y2025\` (national year, 34 provinces, the same period of 2024, over the three years
 of data above): **$snap_s s**.
+$(cat "$work/view.md")
 MD
 cat "$root/bench/analysis.md" >>"$root/BENCHMARKS.md"
 say "wrote $root/BENCHMARKS.md"

@@ -14,9 +14,11 @@ packages=(
   python3                              # test drivers
   curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
+# --test: the browser tests drive Debian's chromium with playwright-core (tests/browser, npm ci; never a
+# browser download); bench/view.sh loads dfa-view with wrk.
 # --test: what only the tests need: docker-compose validates the compose files
 # (its `config` needs no Docker engine) and systemd-analyze checks the timer.
-[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd)
+[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd chromium nodejs npm wrk)
 
 missing=()
 for p in "${packages[@]}"; do
