@@ -9,7 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
-for p in python3-confluent-kafka python3-redis; do
+for p in python3-confluent-kafka python3-redis wrk; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="${missing:-} $p"
 done
 if [ -n "${missing:-}" ]; then
@@ -130,6 +130,12 @@ if [ "$BIG" -gt 0 ]; then
   kill -TERM "$bc"; wait "$bc" 2>/dev/null || true
 fi
 
+say "extra: dfa-gateway, batches of 1,000 and one-event requests (bench/gateway.sh, its own broker)"
+"$root/bench/gateway.sh" "$bin" 100000 >"$work/gateway.txt"
+gw_produce=$(kv "$work/gateway.txt" gateway_produce_per_s); gw_batch=$(kv "$work/gateway.txt" gateway_batch_per_s)
+gw_p50=$(kv "$work/gateway.txt" gateway_one_event_p50); gw_p99=$(kv "$work/gateway.txt" gateway_one_event_p99)
+gw_rps=$(kv "$work/gateway.txt" gateway_one_event_rps)
+
 "$root/bench/view.sh" "$bin" >"$work/view.md"   # the live view under load: its own section
 parse=$(kv "$work/core.txt" parse_validate_per_s); jansson=$(kv "$work/core.txt" jansson_parse_per_s)
 deltas=$(kv "$work/core.txt" parse_validate_deltas_per_s); raw=$(kv "$work/raw.txt" raw_consume_per_s)
@@ -181,6 +187,19 @@ API, a probe every 50 ms, Redis polled every millisecond for each probe):
 \`$(cat "$work/latency.txt")\`
 
 Target: p99 ≤ 1 s at 10,000 events/s.
+
+## Gateway
+
+\`bench/gateway.sh\` on a fresh embedded broker: 100,000 valid events published by \`dfa-produce\`, then the
+same events through \`dfa-gateway\` (NDJSON, batches of 1,000, 4 keep-alive connections, every batch
+answered after its delivery reports), then one-event requests from \`wrk\` (2 threads, 16 connections,
+10 s) with the same token.
+
+| what | value |
+|---|---|
+| dfa-produce, file → broker | $gw_produce events/s |
+| dfa-gateway, batches of 1,000 | $gw_batch events/s = **$(ratio "$gw_batch" "$gw_produce") × dfa-produce** (goal ≥ 0.5) |
+| one-event requests under load | $gw_rps requests/s, p50 $gw_p50, **p99 $gw_p99** |
 
 ## Snapshot
 
