@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_iso.h"
 #include "dfa_text.h"
 
 #define NAME_MAX_LEN 48
@@ -18,6 +19,9 @@ struct dfa_catalog {
     size_t n_types;
     const char **reporters;
     size_t n_reporters;
+    json_t *countries_vi; /* borrowed from root: code -> Vietnamese name */
+    dfa_report_section *sections;
+    size_t n_sections;
 };
 
 static const char *const kind_names[DFA_KIND__COUNT] = {"flow", "stock", "gauge", "distinct", "plan"};
@@ -104,9 +108,45 @@ static dfa_status load_reporters(dfa_catalog *c, json_t *arr, dfa_error *err)
     return DFA_OK;
 }
 
+/* "report_by": {"format": {"online": "trực tuyến", ...}, "countries": {}}: the sub-lines. */
+static dfa_status load_report_by(json_t *obj, dfa_metric *m, const char *where, dfa_error *err)
+{
+    json_t *by = json_object_get(obj, "report_by");
+    if (!by)
+        return DFA_OK;
+    if (!json_is_object(by))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.report_by: expected an object (breakdown -> {value: label_vi})", where);
+    m->report_by = calloc(json_object_size(by) + 1, sizeof *m->report_by);
+    if (!m->report_by)
+        return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+    const char *dim;
+    json_t *values;
+    json_object_foreach(by, dim, values) {
+        dfa_report_dim *d = &m->report_by[m->n_report_by++];
+        d->dim = dim;
+        if (!json_is_object(values))
+            return dfa_fail(err, DFA_ERR_CATALOG, "%s.report_by.%s: expected an object {value: label_vi}", where,
+                            DFA_TEXT_SHOWN(dim, 44));
+        d->values = calloc(json_object_size(values) + 1, sizeof *d->values);
+        d->labels_vi = calloc(json_object_size(values) + 1, sizeof *d->labels_vi);
+        if (!d->values || !d->labels_vi)
+            return dfa_fail(err, DFA_ERR_NOMEM, "%s: out of memory", where);
+        const char *value;
+        json_t *label;
+        json_object_foreach(values, value, label) {
+            if (!json_is_string(label) || json_string_length(label) == 0)
+                return dfa_fail(err, DFA_ERR_CATALOG, "%s.report_by.%s.%s: expected a non-empty string", where,
+                                DFA_TEXT_SHOWN(dim, 44), DFA_TEXT_SHOWN(value, 44));
+            d->values[d->n_values] = value;
+            d->labels_vi[d->n_values++] = json_string_value(label);
+        }
+    }
+    return DFA_OK;
+}
+
 static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_error *err)
 {
-    static const char *const keys[] = {"unit", "label_vi", "unit_vi", "with", NULL};
+    static const char *const keys[] = {"unit", "label_vi", "unit_vi", "with", "phrase_vi", "report_by", NULL};
     char where[96];
     snprintf(where, sizeof where, "metric %s", DFA_TEXT_SHOWN(name, 64)); /* checked just below */
     if (!dfa_text_is_name(name, NAME_MAX_LEN))
@@ -119,8 +159,12 @@ static dfa_status load_metric(const char *name, json_t *obj, dfa_metric *m, dfa_
     if ((st = only_keys(obj, keys, where, err)) || (st = get_string(obj, "unit", true, &unit, where, err)) ||
         (st = get_string(obj, "label_vi", true, &m->label_vi, where, err)) ||
         (st = get_string(obj, "unit_vi", false, &m->unit_vi, where, err)) ||
-        (st = get_string(obj, "with", false, &m->with, where, err)))
+        (st = get_string(obj, "with", false, &m->with, where, err)) ||
+        (st = get_string(obj, "phrase_vi", false, &m->phrase_vi, where, err)) ||
+        (st = load_report_by(obj, m, where, err)))
         return st;
+    if (m->phrase_vi && (!strstr(m->phrase_vi, "{n}") || strstr(strstr(m->phrase_vi, "{n}") + 3, "{n}")))
+        return dfa_fail(err, DFA_ERR_CATALOG, "%s.phrase_vi: needs \"{n}\" (the number) exactly once", where);
     if (strcmp(unit, "count") != 0 && strcmp(unit, "money") != 0)
         return dfa_fail(err, DFA_ERR_CATALOG, "%s.unit: expected \"count\" or \"money\", got \"%s\"",
                         where, DFA_TEXT_SHOWN(unit, 24));
@@ -145,9 +189,9 @@ static dfa_status load_metrics(dfa_catalog *c, json_t *obj, dfa_error *err)
     json_t *v;
     json_object_foreach(obj, name, v) {
         dfa_status st = load_metric(name, v, &c->metrics[c->n_metrics], err);
+        c->n_metrics++; /* counted even on failure so dfa_catalog_free releases it */
         if (st)
             return st;
-        c->n_metrics++;
     }
     return DFA_OK;
 }
@@ -362,6 +406,10 @@ static dfa_status load_feed(dfa_catalog *c, dfa_event_type *t, json_t *obj, dfa_
             return dfa_fail(err, DFA_ERR_CATALOG,
                             "%s.by[%zu]: field %s is %s; breakdowns take enum, boolean, country or country_list",
                             where, i, f->name, dfa_field_type_name(f->type));
+        if (m->kind == DFA_KIND_DISTINCT && f->type != DFA_FIELD_ENUM && f->type != DFA_FIELD_BOOLEAN)
+            return dfa_fail(err, DFA_ERR_CATALOG,
+                            "%s.by[%zu]: field %s is %s; a distinct is read by its breakdowns' values: enum or boolean",
+                            where, i, f->name, dfa_field_type_name(f->type));
         fd->by[fd->n_by++] = f;
     }
     return DFA_OK;
@@ -442,6 +490,32 @@ static dfa_status load_type(dfa_catalog *c, const char *name, json_t *obj, dfa_e
     return DFA_OK;
 }
 
+/* A sub-line names a breakdown some feed of the metric has, and values that field can take. */
+static dfa_status check_report_by(const dfa_catalog *c, const dfa_metric *m, dfa_error *err)
+{
+    for (size_t k = 0; k < m->n_report_by; k++) {
+        const dfa_report_dim *d = &m->report_by[k];
+        const dfa_field_spec *field = NULL;
+        for (size_t t = 0; t < c->n_types && !field; t++)
+            for (size_t f = 0; f < c->types[t].n_feeds && !field; f++)
+                for (size_t b = 0; c->types[t].feeds[f].metric == m && b < c->types[t].feeds[f].n_by; b++)
+                    if (strcmp(c->types[t].feeds[f].by[b]->name, d->dim) == 0)
+                        field = c->types[t].feeds[f].by[b];
+        if (!field)
+            return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.report_by: no feed of it breaks down by \"%s\"", m->name,
+                            DFA_TEXT_SHOWN(d->dim, 44));
+        for (size_t v = 0; v < d->n_values; v++) {
+            bool ok = field->type == DFA_FIELD_BOOLEAN ? strcmp(d->values[v], "yes") == 0 || strcmp(d->values[v], "no") == 0
+                      : field->type == DFA_FIELD_ENUM ? index_of(field->values, field->n_values, d->values[v]) >= 0
+                                                      : true;
+            if (!ok)
+                return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.report_by.%s: \"%s\" is not a value of field %s", m->name,
+                                d->dim, DFA_TEXT_SHOWN(d->values[v], 44), field->name);
+        }
+    }
+    return DFA_OK;
+}
+
 static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
 {
     if (!json_is_object(obj) || json_object_size(obj) == 0)
@@ -463,13 +537,74 @@ static dfa_status load_types(dfa_catalog *c, json_t *obj, dfa_error *err)
         if (c->metrics[i].with && !dfa_catalog_metric(c, c->metrics[i].with))
             return dfa_fail(err, DFA_ERR_CATALOG, "metric %s.with: unknown metric \"%s\"", c->metrics[i].name,
                             DFA_TEXT_SHOWN(c->metrics[i].with, 52));
+        dfa_status st = check_report_by(c, &c->metrics[i], err);
+        if (st)
+            return st;
     }
     return DFA_OK;
 }
 
+/* "report_sections": [{"title_vi": ..., "metrics": [...]}]: every metric in exactly one
+ * (optional: without it, one section holds every metric). */
+static dfa_status load_sections(dfa_catalog *c, json_t *arr, dfa_error *err)
+{
+    if (!arr) { /* no sections: one, every metric in catalog order */
+        if (!(c->sections = calloc(1, sizeof *c->sections)) ||
+            !(c->sections[0].metrics = calloc(c->n_metrics + 1, sizeof *c->sections[0].metrics)))
+            return dfa_fail(err, DFA_ERR_NOMEM, "report_sections: out of memory");
+        c->n_sections = 1;
+        c->sections[0].title_vi = "Số liệu";
+        for (size_t m = 0; m < c->n_metrics; m++)
+            c->sections[0].metrics[c->sections[0].n_metrics++] = &c->metrics[m];
+        return DFA_OK;
+    }
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return dfa_fail(err, DFA_ERR_CATALOG, "report_sections: expected a non-empty array of {title_vi, metrics}");
+    c->sections = calloc(json_array_size(arr), sizeof *c->sections);
+    size_t *placed = calloc(c->n_metrics + 1, sizeof *placed);
+    dfa_status st = c->sections && placed ? DFA_OK : dfa_fail(err, DFA_ERR_NOMEM, "report_sections: out of memory");
+    static const char *const keys[] = {"title_vi", "metrics", NULL};
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (st)
+            break;
+        char where[48];
+        snprintf(where, sizeof where, "report_sections[%zu]", i);
+        dfa_report_section *sec = &c->sections[c->n_sections++];
+        json_t *ms = json_object_get(v, "metrics");
+        if (!json_is_object(v) || (st = only_keys(v, keys, where, err)) ||
+            (st = get_string(v, "title_vi", true, &sec->title_vi, where, err)))
+            break;
+        if (!json_is_array(ms) || !(sec->metrics = calloc(json_array_size(ms) + 1, sizeof *sec->metrics))) {
+            st = dfa_fail(err, DFA_ERR_CATALOG, "%s.metrics: expected an array of metric names", where);
+            break;
+        }
+        size_t k;
+        json_t *name;
+        json_array_foreach(ms, k, name) {
+            const dfa_metric *m = json_is_string(name) ? dfa_catalog_metric(c, json_string_value(name)) : NULL;
+            if (!m) {
+                st = dfa_fail(err, DFA_ERR_CATALOG, "%s.metrics[%zu]: not a metric of the catalog", where, k);
+                break;
+            }
+            if (placed[m - c->metrics]++) {
+                st = dfa_fail(err, DFA_ERR_CATALOG, "%s.metrics[%zu]: metric %s is in two sections", where, k, m->name);
+                break;
+            }
+            sec->metrics[sec->n_metrics++] = m;
+        }
+    }
+    for (size_t m = 0; st == DFA_OK && m < c->n_metrics; m++)
+        if (!placed[m])
+            st = dfa_fail(err, DFA_ERR_CATALOG, "report_sections: metric %s is in no section", c->metrics[m].name);
+    free(placed);
+    return st;
+}
+
 static dfa_status load_root(dfa_catalog *c, dfa_error *err)
 {
-    static const char *const keys[] = {"catalog_version", "reporters", "metrics", "types", NULL};
+    static const char *const keys[] = {"catalog_version", "reporters", "countries_vi", "report_sections", "metrics", "types", NULL};
     if (!json_is_object(c->root))
         return dfa_fail(err, DFA_ERR_CATALOG, "expected a JSON object at the top");
     int64_t version;
@@ -480,10 +615,21 @@ static dfa_status load_root(dfa_catalog *c, dfa_error *err)
     if (version != 1)
         return dfa_fail(err, DFA_ERR_CATALOG, "catalog_version: this build reads version 1, got %lld",
                         (long long)version);
+    c->countries_vi = json_object_get(c->root, "countries_vi");
+    const char *code;
+    json_t *name;
+    if (c->countries_vi && !json_is_object(c->countries_vi))
+        return dfa_fail(err, DFA_ERR_CATALOG, "countries_vi: expected an object (ISO code -> Vietnamese name)");
+    json_object_foreach(c->countries_vi, code, name)
+        if (!dfa_iso_is_country(code) || !json_is_string(name))
+            return dfa_fail(err, DFA_ERR_CATALOG, "countries_vi.%s: expected an ISO 3166-1 code and a name",
+                            DFA_TEXT_SHOWN(code, 44));
     if ((st = load_reporters(c, json_object_get(c->root, "reporters"), err)) ||
         (st = load_metrics(c, json_object_get(c->root, "metrics"), err)))
         return st;
-    return load_types(c, json_object_get(c->root, "types"), err);
+    if ((st = load_types(c, json_object_get(c->root, "types"), err)))
+        return st;
+    return load_sections(c, json_object_get(c->root, "report_sections"), err);
 }
 
 dfa_status dfa_catalog_load(const char *path, dfa_catalog **out, dfa_error *err)
@@ -519,6 +665,16 @@ void dfa_catalog_free(dfa_catalog *c)
         free(t->feeds);
     }
     free(c->types);
+    for (size_t i = 0; i < c->n_sections; i++)
+        free(c->sections[i].metrics);
+    free(c->sections);
+    for (size_t i = 0; c->metrics && i < c->n_metrics; i++) {
+        for (size_t k = 0; k < c->metrics[i].n_report_by; k++) {
+            free(c->metrics[i].report_by[k].values);
+            free(c->metrics[i].report_by[k].labels_vi);
+        }
+        free(c->metrics[i].report_by);
+    }
     free(c->metrics);
     free(c->reporters);
     json_decref(c->root);
@@ -558,3 +714,14 @@ size_t dfa_catalog_type_count(const dfa_catalog *c) { return c->n_types; }
 const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i) { return i < c->n_types ? &c->types[i] : NULL; }
 size_t dfa_catalog_metric_count(const dfa_catalog *c) { return c->n_metrics; }
 const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i) { return i < c->n_metrics ? &c->metrics[i] : NULL; }
+
+const char *dfa_catalog_country_vi(const dfa_catalog *c, const char *code)
+{
+    return json_string_value(json_object_get(c->countries_vi, code));
+}
+
+size_t dfa_catalog_section_count(const dfa_catalog *c) { return c->n_sections; }
+const dfa_report_section *dfa_catalog_section_at(const dfa_catalog *c, size_t i)
+{
+    return i < c->n_sections ? &c->sections[i] : NULL;
+}

@@ -47,13 +47,26 @@ typedef enum {
     DFA_KIND__COUNT
 } dfa_metric_kind;
 
+/* A breakdown a report shows as "trong đó" sub-lines: the dimension, and the
+ * values shown with their Vietnamese words (n_values 0: every value the
+ * figures have, countries named by dfa_catalog_country_vi). */
+typedef struct {
+    const char *dim;
+    const char **values, **labels_vi;
+    size_t n_values;
+} dfa_report_dim;
+
 typedef struct {
     const char *name;
     dfa_metric_kind kind;
     bool money;           /* amounts per currency in minor units */
     const char *label_vi; /* "Đoàn ra" */
     const char *unit_vi;  /* "đoàn"; "" for money */
-    const char *with;     /* a companion metric shown beside it in summaries ("53 lượt người"), or NULL */
+    const char *with;     /* a companion metric shown beside it in summaries ("53 thành viên"), or NULL */
+    const char *phrase_vi; /* how the reports word an amount of it, "{n}" the number: "{n} đoàn",
+                            * "cất bốc {n} bộ"; "{n} <unit_vi>" unless the catalog says */
+    dfa_report_dim *report_by; /* sub-lines of the reports, in catalog order */
+    size_t n_report_by;
 } dfa_metric;
 
 typedef struct {
@@ -81,6 +94,14 @@ typedef struct {
     size_t n_feeds;
 } dfa_event_type;
 
+/* A section of the reports: a figure family of DOMAIN.md and its metrics in
+ * the order the reports give them. Every metric is in exactly one. */
+typedef struct {
+    const char *title_vi;
+    const dfa_metric **metrics;
+    size_t n_metrics;
+} dfa_report_section;
+
 typedef struct dfa_catalog dfa_catalog;
 
 /* Loads and checks a catalog. On success *out belongs to the caller (free with
@@ -96,6 +117,12 @@ size_t dfa_catalog_type_count(const dfa_catalog *c);
 const dfa_event_type *dfa_catalog_type_at(const dfa_catalog *c, size_t i);
 size_t dfa_catalog_metric_count(const dfa_catalog *c);
 const dfa_metric *dfa_catalog_metric_at(const dfa_catalog *c, size_t i);
+
+size_t dfa_catalog_section_count(const dfa_catalog *c);
+const dfa_report_section *dfa_catalog_section_at(const dfa_catalog *c, size_t i);
+
+/* The Vietnamese name of an ISO country code ("JP" -> "Nhật Bản"), NULL when the catalog has none. */
+const char *dfa_catalog_country_vi(const dfa_catalog *c, const char *code);
 
 const dfa_field_spec *dfa_event_type_field(const dfa_event_type *t, const char *name);
 

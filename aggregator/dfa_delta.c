@@ -85,24 +85,41 @@ static dfa_status emit_gauge_row(emitter *e, const char *row, int64_t value)
 /* The string a breakdown value takes in a row. */
 static const char *dim_value(const json_t *v) { return json_is_boolean(v) ? (json_is_true(v) ? "yes" : "no") : json_string_value(v); }
 
-static dfa_status feed_row(emitter *e, const char *row, const dfa_feed *fd, int64_t amount, const char *id)
+/* An estimated event also counts itself in "est|<row>" of every row it feeds,
+ * so a report can say "ước" until the estimate is retracted (or confirmed:
+ * retracted and sent again without estimate, docs/events.md). */
+static dfa_status count_estimate(emitter *e, const char *row)
 {
+    char field[DFA_FIELD_MAX];
+    if (!dfa_field_estimate(field, sizeof field, row))
+        return too_long(e, row);
+    return emit_counter_row(e, field, e->sign);
+}
+
+/* count_estimate: false for the second and later ids of one distinct event (an event is one
+ * estimate of each row, however many ids it names). */
+static dfa_status feed_row(emitter *e, const char *row, const dfa_feed *fd, int64_t amount, const char *id,
+                           bool count_estimates)
+{
+    dfa_status st;
     switch (fd->metric->kind) {
-    case DFA_KIND_DISTINCT: return emit_distinct_row(e, row, id);
-    case DFA_KIND_GAUGE: return emit_gauge_row(e, row, amount);
-    default: return emit_counter_row(e, row, amount);
+    case DFA_KIND_DISTINCT: st = emit_distinct_row(e, row, id); break;
+    case DFA_KIND_GAUGE: st = emit_gauge_row(e, row, amount); break;
+    default: st = emit_counter_row(e, row, amount); break;
     }
+    return st == DFA_OK && count_estimates && dfa_event_is_estimate(e->ev) ? count_estimate(e, row) : st;
 }
 
 /* The total row, then one row per value of each breakdown field. */
-static dfa_status feed_rows(emitter *e, const dfa_feed *fd, int64_t amount, const char *currency, const char *id)
+static dfa_status feed_rows(emitter *e, const dfa_feed *fd, int64_t amount, const char *currency, const char *id,
+                            bool count_estimates)
 {
     const json_t *data = dfa_event_data(e->ev);
     char row[DFA_FIELD_MAX];
     if (!dfa_row(row, sizeof row, fd->metric->name, NULL, NULL, currency, e->unit))
         return too_long(e, fd->metric->name);
     e->metric = fd->metric->name, e->dim = NULL;
-    dfa_status st = feed_row(e, row, fd, amount, id);
+    dfa_status st = feed_row(e, row, fd, amount, id, count_estimates);
     for (size_t i = 0; st == DFA_OK && i < fd->n_by; i++) {
         e->dim = fd->by[i]->name;
         const json_t *v = json_object_get(data, fd->by[i]->name);
@@ -111,7 +128,7 @@ static dfa_status feed_rows(emitter *e, const dfa_feed *fd, int64_t amount, cons
             const json_t *item = json_is_array(v) ? json_array_get(v, k) : v;
             if (!dfa_row(row, sizeof row, fd->metric->name, fd->by[i]->name, dim_value(item), currency, e->unit))
                 return too_long(e, fd->metric->name);
-            st = feed_row(e, row, fd, amount, id);
+            st = feed_row(e, row, fd, amount, id, count_estimates);
         }
     }
     return st;
@@ -125,7 +142,7 @@ static dfa_status apply_feed(emitter *e, const dfa_feed *fd)
         size_t n = json_is_array(ids) ? json_array_size(ids) : (ids ? 1 : 0);
         dfa_status st = DFA_OK;
         for (size_t k = 0; st == DFA_OK && k < n; k++)
-            st = feed_rows(e, fd, 0, NULL, json_string_value(json_is_array(ids) ? json_array_get(ids, k) : ids));
+            st = feed_rows(e, fd, 0, NULL, json_string_value(json_is_array(ids) ? json_array_get(ids, k) : ids), k == 0);
         return st;
     }
     int64_t amount = 1;
@@ -142,7 +159,7 @@ static dfa_status apply_feed(emitter *e, const dfa_feed *fd)
     }
     if (fd->metric->kind != DFA_KIND_GAUGE)
         amount *= (int64_t)e->sign * fd->sign;
-    return feed_rows(e, fd, amount, currency, NULL);
+    return feed_rows(e, fd, amount, currency, NULL, true);
 }
 
 /* plan.target.set adds the target to the period it names. */

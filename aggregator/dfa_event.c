@@ -436,13 +436,15 @@ static bool put_text(char **p, const char *end, const char *s)
 
 void dfa_event_fingerprint(const dfa_event *ev, char out[17])
 {
-    /* "<type>|<unit>|<utc seconds>|" then the data as JSON: the bytes hashed
-     * are fixed (stored fingerprints must still match), built without printf */
+    /* "<type>|<unit>|<utc seconds>|", "est|" for an estimate (it counts in est| fields, so a
+     * retraction's copy must say so too), then the data as JSON: the bytes hashed are fixed
+     * (stored fingerprints of events that are not estimates still match), built without printf */
     char head[160], digits[24], *p = head;
     const char *end = head + sizeof head;
     digits[dfa_text_decimal(digits, (int64_t)ev->at.utc_seconds)] = '\0';
     bool fits = put_text(&p, end, ev->type->name) && put_text(&p, end, "|") && put_text(&p, end, ev->original->unit_id) &&
-                put_text(&p, end, "|") && put_text(&p, end, digits) && put_text(&p, end, "|");
+                put_text(&p, end, "|") && put_text(&p, end, digits) && put_text(&p, end, "|") &&
+                (!ev->estimate || put_text(&p, end, "est|")); /* a retraction of an estimate is marked too */
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     hash_bytes(head, fits ? (size_t)(p - head) : 0, &st);

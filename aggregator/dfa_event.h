@@ -40,7 +40,7 @@ const dfa_instant *dfa_event_time(const dfa_event *ev);
 const dfa_unit *dfa_event_current_unit(const dfa_event *ev);
 const dfa_unit *dfa_event_original_unit(const dfa_event *ev);
 /* A 16-hex-digit fingerprint of what the event counts (type, unit in force,
- * instant, data with sorted keys), the same for an event and a faithful
+ * instant, estimate or not, data with sorted keys), the same for an event and a faithful
  * retraction copy of it. out must hold 17 bytes. */
 void dfa_event_fingerprint(const dfa_event *ev, char out[17]);
 

@@ -49,24 +49,3 @@ int dfa_iso_currency_exponent(const char *code)
         return 3;
     return 2;
 }
-
-void dfa_iso_format_money(int64_t minor_units, const char *code, char *out, size_t cap)
-{
-    int exp = dfa_iso_currency_exponent(code);
-    int64_t scale = exp == 0 ? 1 : (exp == 2 ? 100 : 1000);
-    uint64_t mag = minor_units < 0 ? (uint64_t)0 - (uint64_t)minor_units : (uint64_t)minor_units;
-    uint64_t whole = mag / (uint64_t)scale, frac = mag % (uint64_t)scale;
-    char digits[32], grouped[48];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)whole);
-    size_t g = 0;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            grouped[g++] = ',';
-        grouped[g++] = digits[i];
-    }
-    grouped[g] = '\0';
-    if (exp)
-        snprintf(out, cap, "%s%s.%0*llu %s", minor_units < 0 ? "-" : "", grouped, exp, (unsigned long long)frac, code);
-    else
-        snprintf(out, cap, "%s%s %s", minor_units < 0 ? "-" : "", grouped, code);
-}

@@ -14,8 +14,4 @@ bool dfa_iso_is_currency(const char *code);
  * KWD 3): how an amount in minor units is shown. */
 int dfa_iso_currency_exponent(const char *code);
 
-/* Writes minor units as a decimal amount with thousands separators and the
- * code, "1,234.56 USD", into out. */
-void dfa_iso_format_money(int64_t minor_units, const char *code, char *out, size_t cap);
-
 #endif

@@ -33,6 +33,11 @@ bool dfa_row(char *out, size_t cap, const char *metric, const char *dim, const c
                 currency, "@", unit_id);
 }
 
+bool dfa_field_estimate(char *out, size_t cap, const char *row)
+{
+    return JOIN(out, cap, DFA_FIELD_ESTIMATE_PREFIX, row);
+}
+
 bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucket)
 {
     return JOIN(out, cap, DFA_KEY_PREFIX "{p:", code, "}:c:", bucket);

@@ -31,7 +31,12 @@ extern const dfa_period_kind dfa_stored_bucket_kinds[DFA_STORED_BUCKETS];
 bool dfa_row(char *out, size_t cap, const char *metric, const char *dim, const char *value,
              const char *currency, const char *unit_id);
 
-/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events) */
+/* The counter field "est|<row>": how many estimated events (estimate: true) the row holds, in the
+ * counters hash beside the row, summed like a flow (like a stock for a stock's rows). */
+#define DFA_FIELD_ESTIMATE_PREFIX "est|"
+bool dfa_field_estimate(char *out, size_t cap, const char *row);
+
+/* dfa:{p:91}:c:<bucket>   hash row -> sum (flow, stock changes, _events), "est|<row>" -> estimates */
 bool dfa_key_counters(char *out, size_t cap, const char *code, const char *bucket);
 /* dfa:{p:91}:d:<bucket>:<row>   hash id -> references (distinct) */
 bool dfa_key_distinct(char *out, size_t cap, const char *code, const char *bucket, const char *row);

@@ -5,12 +5,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dfa_event.h"
 #include "dfa_period.h"
+
+/* A lifecycle: a stock's opening event and the closing event that may follow it
+ * for the same thing (same id, same province, on or after the day it opened),
+ * with the fields the closing event repeats. */
+typedef struct {
+    const char *opener, *closer, *id_field;
+    const char *copied[3];
+} lifecycle;
+
+static const lifecycle lifecycles[] = {
+    {"agreement.signed", "agreement.expired", "agreement_id", {"partner_country", "partner_type", NULL}},
+    {"ngo.registered", "ngo.registration.ended", "ngo_id", {NULL}},
+    {"fdi.project.licensed", "fdi.project.terminated", "project_id", {"country", "sector", "capital"}},
+    {"citizen_protection.case.opened", "citizen_protection.case.closed", "case_id", {"case_type", "country", NULL}},
+};
+#define N_LIFECYCLES (sizeof lifecycles / sizeof lifecycles[0])
+/* The openers followed: the latest TRACKED (more than loadgen's ring of recent lines, so every
+ * opener it may retract is known); closing events draw on the latest CLOSABLE of them, so that a
+ * long run stays linear (an older thing stays open). */
+#define TRACKED 16384
+#define CLOSABLE 2048
+
+/* One opened thing: what its closing event needs. */
+typedef struct {
+    size_t lifecycle;
+    int64_t opened_day;
+    char event_id[DFA_EVENT_ID_MAX + 1], province[64];
+    json_t *data; /* the opener's data (owned) */
+    bool closed, retracted;
+} tracked;
 
 struct dfa_gen {
     const dfa_core *core;
     dfa_gen_options opt;
     uint64_t state;
+    tracked *items;  /* a ring of TRACKED, allocated at the first opener */
+    size_t n_items;  /* openers seen; the latest min(n_items, TRACKED) are in items */
+    uint64_t serial; /* makes each opened thing's id unique */
 };
 
 static const char *const partner_countries[] = {"JP", "KR", "CN", "US", "FR", "DE", "LA", "KH", "TH", "AU",
@@ -42,7 +76,64 @@ dfa_gen *dfa_gen_new(const dfa_core *core, const dfa_gen_options *opt)
     return g;
 }
 
-void dfa_gen_free(dfa_gen *g) { free(g); }
+void dfa_gen_free(dfa_gen *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; g->items && i < TRACKED; i++)
+        json_decref(g->items[i].data);
+    free(g->items);
+    free(g);
+}
+
+static int lifecycle_of(const char *type, bool closer)
+{
+    for (size_t i = 0; i < N_LIFECYCLES; i++)
+        if (strcmp(closer ? lifecycles[i].closer : lifecycles[i].opener, type) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool can_close(const tracked *it, size_t l, int64_t day)
+{
+    return it->lifecycle == l && !it->closed && !it->retracted && it->opened_day <= day;
+}
+
+/* The k-th latest opener (0: the last one). */
+static tracked *latest(dfa_gen *g, size_t k) { return &g->items[(g->n_items - 1 - k) % TRACKED]; }
+
+/* An open thing of lifecycle l opened on or before day, among the latest, or NULL. */
+static tracked *open_item(dfa_gen *g, size_t l, int64_t day)
+{
+    size_t window = g->n_items < CLOSABLE ? g->n_items : CLOSABLE, n = 0;
+    for (size_t k = 0; k < window; k++)
+        n += can_close(latest(g, k), l, day);
+    if (!n)
+        return NULL;
+    size_t pick = dfa_gen_below(g, n);
+    for (size_t k = 0; k < window; k++)
+        if (can_close(latest(g, k), l, day) && pick-- == 0)
+            return latest(g, k);
+    return NULL;
+}
+
+bool dfa_gen_may_retract(dfa_gen *g, const char *event_json)
+{
+    json_t *ev = json_loads(event_json, 0, NULL);
+    const char *type = json_string_value(json_object_get(ev, "type")), *id = json_string_value(json_object_get(ev, "event_id"));
+    bool ok = true;
+    size_t window = g->n_items < TRACKED ? g->n_items : TRACKED;
+    for (size_t k = 0; type && id && lifecycle_of(type, false) >= 0 && k < window; k++) {
+        tracked *it = latest(g, k);
+        if (strcmp(it->event_id, id) == 0) {
+            ok = !it->closed; /* a closed thing's opener stays: its stock would go below zero */
+            it->retracted |= ok;
+            break;
+        }
+    }
+    json_decref(ev);
+    return ok;
+}
 
 static int64_t between(dfa_gen *g, int64_t lo, int64_t hi) { return lo + (int64_t)dfa_gen_below(g, (uint64_t)(hi - lo + 1)); }
 
@@ -173,7 +264,15 @@ size_t dfa_gen_event_on(dfa_gen *g, const char *event_id, dfa_date day, char *ou
 {
     const dfa_catalog *c = dfa_core_catalog(g->core);
     const dfa_event_type *t = dfa_catalog_type_at(c, dfa_gen_below(g, dfa_catalog_type_count(c)));
+    int64_t today = dfa_date_to_days(day);
+    tracked *closing = NULL;
+    int l = lifecycle_of(t->name, true);
+    if (l >= 0 && !(closing = open_item(g, (size_t)l, today)))
+        t = dfa_catalog_type(c, lifecycles[l].opener); /* nothing to close yet: something opens instead */
+    int opening = closing ? -1 : lifecycle_of(t->name, false);
     int secs = (int)dfa_gen_below(g, 86400);
+    if (closing)
+        secs = 86399; /* the end of its day: never before it opened */
     char when[40], pbuf[64];
     /* half the events say +07:00, half the same moment in UTC */
     if (dfa_gen_below(g, 2)) {
@@ -186,10 +285,32 @@ size_t dfa_gen_event_on(dfa_gen *g, const char *event_id, dfa_date day, char *ou
         snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02dZ", u.year, u.month, u.day, us / 3600, us / 60 % 60,
                  us % 60);
     }
+    json_t *data = event_data(g, t, day.year);
+    const char *province = closing ? closing->province : province_text(g, day, pbuf, sizeof pbuf);
+    if (closing) { /* the same thing, in the same province, after it opened */
+        const lifecycle *lc = &lifecycles[closing->lifecycle];
+        json_object_set(data, lc->id_field, json_object_get(closing->data, lc->id_field));
+        for (size_t k = 0; k < 3 && lc->copied[k]; k++)
+            json_object_set(data, lc->copied[k], json_object_get(closing->data, lc->copied[k]));
+        closing->closed = true;
+    } else if (opening >= 0) {
+        char id[64];
+        snprintf(id, sizeof id, "%s-%llu", lifecycles[opening].id_field, (unsigned long long)++g->serial);
+        json_object_set_new(data, lifecycles[opening].id_field, json_string(id));
+        if (g->items || (g->items = calloc(TRACKED, sizeof *g->items))) {
+            tracked *it = &g->items[g->n_items++ % TRACKED];
+            json_decref(it->data);
+            memset(it, 0, sizeof *it);
+            it->lifecycle = (size_t)opening;
+            it->opened_day = today;
+            snprintf(it->event_id, sizeof it->event_id, "%s", event_id);
+            snprintf(it->province, sizeof it->province, "%s", province);
+            it->data = json_incref(data);
+        }
+    }
     json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:o}", "event_id", event_id, "type", t->name, "occurred_at", when,
-                           "province", province_text(g, day, pbuf, sizeof pbuf), "reporter",
-                           reporters_used[dfa_gen_below(g, COUNT(reporters_used))], "schema_version", 1, "data",
-                           event_data(g, t, day.year));
+                           "province", province, "reporter", reporters_used[dfa_gen_below(g, COUNT(reporters_used))],
+                           "schema_version", 1, "data", data);
     if (dfa_gen_below(g, 20) == 0)
         json_object_set_new(ev, "estimate", json_true());
     return dump_into(ev, out, cap);

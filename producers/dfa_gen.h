@@ -4,6 +4,7 @@
 #ifndef DFA_GEN_H
 #define DFA_GEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +29,11 @@ uint64_t dfa_gen_below(dfa_gen *gen, uint64_t n);
 
 /* Writes a valid event of a random type (plan targets and nil declarations
  * included) with the given id into out; returns its length, or 0 if cap is
- * too small. */
+ * too small. Lifecycles are followed: a closing event (an agreement expired,
+ * an NGO's registration ended, an FDI project terminated, a citizen-protection
+ * case closed) only closes something opened before, in the same province, with
+ * its id; drawn with nothing to close, it opens something instead. So a stock
+ * never goes below zero. */
 size_t dfa_gen_event(dfa_gen *gen, const char *event_id, char *out, size_t cap);
 
 /* The same, with the event's local date fixed (year range ignored). */
@@ -38,6 +43,12 @@ size_t dfa_gen_event_on(dfa_gen *gen, const char *event_id, dfa_date day, char *
  * type, unknown province, wrong field type, bad currency, bad date, unknown
  * field, not an object, invalid UTF-8, missing event_id). */
 size_t dfa_gen_invalid(dfa_gen *gen, const char *event_id, char *out, size_t cap);
+
+/* Whether the loadgen may retract this earlier event (its JSON text): not the
+ * opening event of a thing already closed (an NGO registered, then ended),
+ * whose stock would fall below zero. When it may, a thing it opened is never
+ * closed afterwards. */
+bool dfa_gen_may_retract(dfa_gen *gen, const char *event_json);
 
 /* Writes a retraction of `original` (a valid event's JSON text) with the
  * given id: the original's envelope and data, op retract, ref = its id. */

@@ -140,9 +140,10 @@ static line_kind next_line(dfa_gen *gen, const loadgen_opts *o, long long i, rin
     roll -= (uint64_t)o->pct_dup;
     if (window > 0 && roll < (uint64_t)o->pct_retract) {
         size_t v = dfa_gen_below(gen, (uint64_t)window);
-        for (long long tries = 0; tries < window && (!ring[v].is_add || ring[v].retracted); tries++)
+        for (long long tries = 0;
+             tries < window && (!ring[v].is_add || ring[v].retracted || !dfa_gen_may_retract(gen, ring[v].text)); tries++)
             v = (v + 1) % (size_t)window;
-        if (ring[v].is_add && !ring[v].retracted) {
+        if (ring[v].is_add && !ring[v].retracted && dfa_gen_may_retract(gen, ring[v].text)) {
             *victim = v;
             dfa_gen_retraction(ring[v].text, id, line, LINE_MAX_BYTES);
             return LINE_RETRACT;

@@ -11,7 +11,7 @@
 #include "dfa_config.h"
 #include "dfa_keys.h"
 #include "dfa_core.h"
-#include "dfa_iso.h"
+#include "dfa_format.h"
 #include "dfa_reader.h"
 #include "dfa_redis.h"
 #include "dfa_text.h"
@@ -47,7 +47,8 @@ static bool wanted(const query_opts *o, const char *row)
     const char *bar = strchr(row, '|');
     if (!o->breakdowns && bar && strncmp(bar, "|cur=", 5) != 0)
         return false; /* a breakdown; a currency alone is still the total */
-    if (strncmp(row, "plan|", 5) == 0 || strncmp(row, "nil|", 4) == 0 || row[0] == '_')
+    if (strncmp(row, "plan|", 5) == 0 || strncmp(row, "nil|", 4) == 0 || row[0] == '_' ||
+        strncmp(row, DFA_FIELD_ESTIMATE_PREFIX, strlen(DFA_FIELD_ESTIMATE_PREFIX)) == 0)
         return false;
     if (!o->n_metrics)
         return true;
@@ -56,6 +57,32 @@ static bool wanted(const query_opts *o, const char *row)
         if (strlen(o->metrics[i]) == len && strncmp(o->metrics[i], row, len) == 0)
             return true;
     return false;
+}
+
+static int64_t prefixed_value(const dfa_figures *f, const char *prefix, const char *row)
+{
+    char key[320];
+    snprintf(key, sizeof key, "%s%s", prefix, row);
+    return dfa_figures_get(f, key);
+}
+
+/* A metric declared "không có" for the period (report.nil_declared) with nothing against it. */
+static bool declared_none(const dfa_figures *f, const char *metric)
+{
+    return prefixed_value(f, "nil|", metric) > 0 && dfa_figures_get(f, metric) == 0;
+}
+
+/* The metrics declared nil that events contradict: a data problem, not a flag beside the number. */
+static json_t *nil_problems(const dfa_figures *f)
+{
+    json_t *problems = json_array();
+    for (size_t i = 0; i < dfa_figures_count(f); i++) {
+        const dfa_figure *x = dfa_figures_at(f, i);
+        if (strncmp(x->row, "nil|", 4) == 0 && x->value > 0 && dfa_figures_get(f, x->row + 4) != 0)
+            json_array_append_new(problems, json_pack("{s:s,s:s,s:I}", "kind", "nil_contradicted", "row", x->row + 4, "value",
+                                                      (json_int_t)dfa_figures_get(f, x->row + 4)));
+    }
+    return problems;
 }
 
 static int print(const dfa_core *core, const query_opts *o, const char *label, dfa_date first, dfa_date last,
@@ -75,9 +102,22 @@ static int print(const dfa_core *core, const query_opts *o, const char *label, d
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)strcspn(x->row, "|"), x->row);
             const dfa_metric *m = dfa_catalog_metric(cat, name);
-            json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:I}", "row", x->row, "metric", name, "kind",
-                                                  m ? dfa_metric_kind_name(m->kind) : "", "label_vi", m ? m->label_vi : "",
-                                                  "value", (json_int_t)x->value));
+            json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:I}", "row", x->row, "metric", name, "kind",
+                                    m ? dfa_metric_kind_name(m->kind) : "", "label_vi", m ? m->label_vi : "", "value",
+                                    (json_int_t)x->value);
+            if (prefixed_value(f, DFA_FIELD_ESTIMATE_PREFIX, x->row) > 0)
+                json_object_set_new(row, "estimated", json_true());
+            if (m && m->kind == DFA_KIND_STOCK && x->value < 0)
+                json_object_set_new(row, "problem", json_string("negative_stock"));
+            json_array_append_new(rows, row);
+        }
+        for (size_t i = 0; i < dfa_figures_count(f); i++) { /* declared "không có": value 0, declared_none */
+            const dfa_figure *x = dfa_figures_at(f, i);
+            const dfa_metric *m = strncmp(x->row, "nil|", 4) == 0 ? dfa_catalog_metric(cat, x->row + 4) : NULL;
+            if (m && wanted(o, m->name) && declared_none(f, m->name) && !dfa_figures_has(f, m->name))
+                json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:i,s:b}", "row", m->name, "metric", m->name, "kind",
+                                                      dfa_metric_kind_name(m->kind), "label_vi", m->label_vi, "value", 0,
+                                                      "declared_none", 1));
         }
         char a[16], b[16];
         snprintf(a, sizeof a, "%04d-%02d-%02d", first.year, first.month, first.day);
@@ -86,6 +126,7 @@ static int print(const dfa_core *core, const query_opts *o, const char *label, d
                                 "period", label, "first", a, "last", b, "read_at", read_at, "offsets", offsets, "coverage",
                                 "reported", (json_int_t)info->provinces_reported, "of", (json_int_t)(o->province ? 1 : total),
                                 "redis_round_trips", (json_int_t)info->round_trips, "figures", rows);
+        json_object_set_new(out, "problems", nil_problems(f));
         char *s = json_dumps(out, JSON_INDENT(1) | JSON_SORT_KEYS);
         puts(s);
         free(s);
@@ -105,18 +146,34 @@ static int print(const dfa_core *core, const query_opts *o, const char *label, d
         const dfa_figure *x = dfa_figures_at(f, i);
         if (!wanted(o, x->row))
             continue;
-        char name[64], value[64];
+        char name[64], value[160];
         snprintf(name, sizeof name, "%.*s", (int)strcspn(x->row, "|"), x->row);
         const dfa_metric *m = dfa_catalog_metric(cat, name);
         const char *cur = strstr(x->row, "|cur=");
+        char amount[DFA_FORMAT_MAX];
         if (cur)
-            dfa_iso_format_money(x->value, cur + 5, value, sizeof value);
+            dfa_format_vi_money(x->value, cur + 5, amount, sizeof amount);
         else
-            snprintf(value, sizeof value, "%lld %s", (long long)x->value, m ? m->unit_vi : "");
+            snprintf(amount, sizeof amount, "%s %s", dfa_format_vi_int(x->value, (char[DFA_FORMAT_MAX]){0}, DFA_FORMAT_MAX),
+                     m ? m->unit_vi : "");
+        bool negative = m && m->kind == DFA_KIND_STOCK && x->value < 0;
+        snprintf(value, sizeof value, "%s%s%s", prefixed_value(f, DFA_FIELD_ESTIMATE_PREFIX, x->row) > 0 ? "ước " : "", amount,
+                 negative ? "  [số dư âm: vấn đề số liệu cần rà soát]" : "");
         printf("  ");
         print_padded(m ? m->label_vi : name, 46);
         print_padded(x->row, 42);
         printf("%s\n", value);
+    }
+    for (size_t i = 0; i < dfa_figures_count(f); i++) {
+        const dfa_figure *x = dfa_figures_at(f, i);
+        const dfa_metric *m = strncmp(x->row, "nil|", 4) == 0 ? dfa_catalog_metric(cat, x->row + 4) : NULL;
+        if (!m || !wanted(o, m->name) || x->value <= 0)
+            continue;
+        printf("  ");
+        print_padded(m->label_vi, 46);
+        print_padded(m->name, 42);
+        printf("%s\n", declared_none(f, m->name) ? "không có"
+                                                  : "đã báo cáo không có, nhưng có số liệu: vấn đề số liệu cần rà soát");
     }
     json_decref(offsets);
     return 0;

@@ -1,7 +1,9 @@
 /* dfa-snapshot: period rollups for the periodic reports (docs/snapshots.md).
  *
- *   dfa-snapshot --period H2025-1 [--as-of 2025-06-20] [--historic] [--format json|csv|md]
- *       one rollup on stdout, on demand;
+ *   dfa-snapshot --period H2025-1 [--as-of 2025-06-20] [--historic] [--province P | --unit 89x]
+ *                [--format json|csv|md|html]
+ *       one rollup on stdout, on demand: the nation, or one province's report (today's unit, or a
+ *       unit as it was with --unit);
  *   dfa-snapshot --nightly [--date 2026-11-21]
  *       closes a day (yesterday by default): writes, as immutable versions, the rollups of every period
  *       the day belongs to (month, quarter, half, nine months, year, as of that day) and re-checks the
@@ -23,6 +25,7 @@
 #include "dfa_file.h"
 #include "dfa_kafka.h"
 #include "dfa_log.h"
+#include "dfa_report.h"
 #include "dfa_rollup.h"
 #include "dfa_text.h"
 
@@ -167,7 +170,7 @@ static dfa_status snapshot_one(nightly_run *n, const char *period, dfa_date as_o
         n->unchanged++;
     } else if (json && mkdirs(dir) == 0) {
         int v = latest + 1;
-        char *csv = dfa_rollup_csv(doc), *md = dfa_rollup_markdown(doc, n->core);
+        char *csv = dfa_rollup_csv(doc), *md = dfa_report_markdown(doc, n->core);
         snprintf(path, sizeof path, "%s/v%d.json", dir, v);
         int rc = write_new(path, json);
         snprintf(path, sizeof path, "%s/v%d.csv", dir, v);
@@ -250,8 +253,9 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"period", required_argument, 0, 'p'}, {"as-of", required_argument, 0, 'a'}, {"historic", no_argument, 0, 'H'},
         {"format", required_argument, 0, 'f'}, {"nightly", no_argument, 0, 'n'}, {"date", required_argument, 0, 'd'},
-        {"no-notices", no_argument, 0, 'N'}, DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *period = NULL, *as_of = NULL, *format = "json", *date = NULL;
+        {"no-notices", no_argument, 0, 'N'}, {"province", required_argument, 0, 'P'}, {"unit", required_argument, 0, 'u'},
+        DFA_CONFIG_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *period = NULL, *as_of = NULL, *format = "json", *date = NULL, *province = NULL, *unit = NULL;
     bool historic = false, is_nightly = false, notices = true;
     dfa_config_args args = {0};
     int ch;
@@ -264,8 +268,11 @@ int main(int argc, char **argv)
         case 'n': is_nightly = true; break;
         case 'd': date = optarg; break;
         case 'N': notices = false; break;
+        case 'P': province = optarg; break;
+        case 'u': unit = optarg; break;
         case 'h':
-            printf("usage: dfa-snapshot --period ID [--as-of YYYY-MM-DD] [--historic] [--format json|csv|md]\n"
+            printf("usage: dfa-snapshot --period ID [--as-of YYYY-MM-DD] [--historic] [--province CODE|NAME | --unit UNIT_ID]\n"
+                   "                    [--format json|csv|md|html]\n"
                    "       dfa-snapshot --nightly [--date YYYY-MM-DD] [--no-notices]\n");
             return 0;
         default:
@@ -316,12 +323,37 @@ int main(int argc, char **argv)
         dfa_fail(&err, DFA_ERR_CONFIG, "--as-of: expected YYYY-MM-DD, got \"%s\"", DFA_TEXT_SHOWN(as_of, 44));
         goto out;
     }
+    if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "md") != 0 &&
+        strcmp(format, "html") != 0) {
+        dfa_fail(&err, DFA_ERR_CONFIG, "--format: json, csv, md or html, got \"%s\"", DFA_TEXT_SHOWN(format, 24));
+        goto out;
+    }
+    if (province && unit) {
+        dfa_fail(&err, DFA_ERR_CONFIG, "--province and --unit: one or the other (--unit is a unit as it was)");
+        goto out;
+    }
+    if (province) { /* today's unit, the period's figures restated on it */
+        const dfa_unit *current = NULL, *then = NULL;
+        if (dfa_provinces_resolve(dfa_core_provinces(core), province, dfa_date_today_local(), &current, &then, &err) != DFA_OK)
+            goto out;
+        spec.unit_id = current->unit_id;
+    }
+    if (unit) { /* a unit as it was, on its own rows */
+        if (!dfa_provinces_by_unit_id(dfa_core_provinces(core), unit)) {
+            dfa_fail(&err, DFA_ERR_CONFIG, "--unit: no unit \"%s\" (ids are codes, with x for units that ended: 89x)",
+                     DFA_TEXT_SHOWN(unit, 44));
+            goto out;
+        }
+        spec.unit_id = unit;
+        spec.historic = true;
+    }
     json_t *doc = NULL;
     if (dfa_rollup_build(r, core, &spec, &doc, &err) != DFA_OK)
         goto out;
-    char *s = strcmp(format, "csv") == 0 ? dfa_rollup_csv(doc)
-              : strcmp(format, "md") == 0 ? dfa_rollup_markdown(doc, core)
-                                          : dfa_rollup_json(doc);
+    char *s = strcmp(format, "csv") == 0    ? dfa_rollup_csv(doc)
+              : strcmp(format, "md") == 0   ? dfa_report_markdown(doc, core)
+              : strcmp(format, "html") == 0 ? dfa_report_html(doc, core)
+                                            : dfa_rollup_json(doc);
     if (s)
         fputs(s, stdout);
     free(s);

@@ -17,8 +17,10 @@ packages=(
 # --test: the browser tests drive Debian's chromium with playwright-core (tests/browser, npm ci; never a
 # browser download); bench/view.sh loads dfa-view with wrk.
 # --test: what only the tests need: docker-compose validates the compose files
-# (its `config` needs no Docker engine) and systemd-analyze checks the timer.
-[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd chromium nodejs npm wrk)
+# (its `config` needs no Docker engine), systemd-analyze checks the timer, and the printable report
+# is turned into a PDF by headless chromium and read back with poppler-utils (pdftotext, pdftoppm);
+# the dashboard's browser test drives chromium with playwright-core (npm); bench/view.sh uses wrk.
+[ "${1:-}" = "--test" ] && packages+=(docker-compose systemd chromium poppler-utils nodejs npm wrk)
 
 missing=()
 for p in "${packages[@]}"; do

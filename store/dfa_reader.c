@@ -233,7 +233,11 @@ static dfa_status take_counters(const dfa_core *core, const province_read *p, co
     for (size_t i = 0; h && h->type == REDIS_REPLY_ARRAY && i + 1 < h->elements; i += 2) {
         if (!split_unit(h->element[i]->str, p, only_unit, row, sizeof row))
             continue;
-        const dfa_metric *m = metric_of(dfa_core_catalog(core), row);
+        /* an estimate count sums like the row it counts for */
+        const char *figure = strncmp(row, DFA_FIELD_ESTIMATE_PREFIX, strlen(DFA_FIELD_ESTIMATE_PREFIX)) == 0
+                                 ? row + strlen(DFA_FIELD_ESTIMATE_PREFIX)
+                                 : row;
+        const dfa_metric *m = metric_of(dfa_core_catalog(core), figure);
         bool stock = m && m->kind == DFA_KIND_STOCK;
         if (!in_period && !stock)
             continue;
@@ -362,6 +366,72 @@ static dfa_status read_registries(dfa_redis *r, province_read *ps, size_t n, con
     return st;
 }
 
+/* The rows of a distinct metric: its total, and one per value of each enum or
+ * boolean breakdown of the feeds that feed it (the catalog allows no other
+ * breakdown on a distinct, so every row there can be is known here). */
+typedef struct {
+    const char **dim, **value; /* borrowed from the catalog; NULL for the total */
+    char **figure;             /* owned: the row without its unit */
+    size_t n;
+} distinct_rows;
+
+static void free_distinct_rows(distinct_rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->figure[i]);
+    free(r->figure);
+    free(r->dim);
+    free(r->value);
+    memset(r, 0, sizeof *r);
+}
+
+static bool push_distinct_row(distinct_rows *r, const char *metric, const char *dim, const char *value)
+{
+    char figure[DFA_FIELD_MAX];
+    if (dim)
+        snprintf(figure, sizeof figure, "%s|%s=%s", metric, dim, value);
+    else
+        snprintf(figure, sizeof figure, "%s", metric);
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->figure[i], figure) == 0)
+            return true;
+    const char **nd = realloc(r->dim, (r->n + 1) * sizeof *nd);
+    if (nd)
+        r->dim = nd;
+    const char **nv = realloc(r->value, (r->n + 1) * sizeof *nv);
+    if (nv)
+        r->value = nv;
+    char **nf = realloc(r->figure, (r->n + 1) * sizeof *nf);
+    if (nf)
+        r->figure = nf;
+    if (!nd || !nv || !nf || !(r->figure[r->n] = strdup(figure)))
+        return false;
+    r->dim[r->n] = dim, r->value[r->n] = value;
+    r->n++;
+    return true;
+}
+
+static bool list_distinct_rows(const dfa_catalog *cat, const dfa_metric *metric, distinct_rows *r)
+{
+    static const char *const yes_no[] = {"yes", "no"};
+    bool ok = push_distinct_row(r, metric->name, NULL, NULL);
+    for (size_t t = 0; t < dfa_catalog_type_count(cat); t++) {
+        const dfa_event_type *type = dfa_catalog_type_at(cat, t);
+        for (size_t f = 0; f < type->n_feeds; f++) {
+            if (type->feeds[f].metric != metric)
+                continue;
+            for (size_t b = 0; b < type->feeds[f].n_by; b++) {
+                const dfa_field_spec *by = type->feeds[f].by[b];
+                bool boolean = by->type == DFA_FIELD_BOOLEAN;
+                size_t n = boolean ? 2 : by->n_values;
+                for (size_t v = 0; v < n; v++)
+                    ok &= push_distinct_row(r, metric->name, by->name, boolean ? yes_no[v] : by->values[v]);
+            }
+        }
+    }
+    return ok;
+}
+
 /* Round trip 2: counters of the period and before it, distinct ids, gauges. */
 static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n, const dfa_read_spec *spec, cmd_list *l,
                               dfa_error *err)
@@ -386,17 +456,21 @@ static dfa_status read_values(const dfa_core *core, province_read *ps, size_t n,
             const dfa_metric *metric = dfa_catalog_metric_at(cat, m);
             if (metric->kind != DFA_KIND_DISTINCT)
                 continue;
+            distinct_rows rows = {0};
+            ok &= list_distinct_rows(cat, metric, &rows);
             for (size_t u = 0; u < p->n_units; u++) {
                 if (spec->unit_id && strcmp(spec->unit_id, p->units[u]) != 0)
                     continue;
-                for (size_t b = 0; b < p->period.n; b++) {
-                    char row[DFA_FIELD_MAX], key[DFA_KEY_MAX];
-                    const char *c[] = {"HGETALL", key};
-                    ok &= dfa_row(row, sizeof row, metric->name, NULL, NULL, NULL, p->units[u]) &&
-                          dfa_key_distinct(key, sizeof key, p->unit->code, p->period.ids[b], row) &&
-                          add_cmd_for(l, FOR_DISTINCT, metric->name, 2, c);
-                }
+                for (size_t k = 0; k < rows.n; k++)
+                    for (size_t b = 0; b < p->period.n; b++) {
+                        char row[DFA_FIELD_MAX], key[DFA_KEY_MAX];
+                        const char *c[] = {"HGETALL", key};
+                        ok &= dfa_row(row, sizeof row, metric->name, rows.dim[k], rows.value[k], NULL, p->units[u]) &&
+                              dfa_key_distinct(key, sizeof key, p->unit->code, p->period.ids[b], row) &&
+                              add_cmd_for(l, FOR_DISTINCT, rows.figure[k], 2, c);
+                    }
             }
+            free_distinct_rows(&rows);
         }
         for (size_t g = 0; p->gauges && p->gauges->type == REDIS_REPLY_ARRAY && g < p->gauges->elements; g++) {
             char key[DFA_KEY_MAX];

@@ -1,6 +1,6 @@
 /* dfa_rollup: the figures a periodic report needs, as one JSON document
- * (schema "dfa.rollup/1", docs/snapshots.md), and its CSV and Vietnamese
- * Markdown renderings.
+ * (schema "dfa.rollup/2", docs/snapshots.md), and its CSV rendering (the
+ * Vietnamese report, Markdown and HTML, is dfa_report's).
  *
  * For the nation and each province, every row with its value, the same
  * period of the year before, the difference and % change (no % on a zero
@@ -24,6 +24,7 @@ typedef struct {
     dfa_date first, last;
     dfa_date as_of;     /* cut-off: figures up to min(last, as_of) */
     bool historic;      /* units in force during the period instead of today's */
+    const char *unit_id; /* NULL: the nation and every unit; else one unit's report ("91", or "89x" with historic) */
 } dfa_rollup_spec;
 
 /* Builds the document; *out belongs to the caller (json_decref). */
@@ -34,6 +35,5 @@ dfa_status dfa_rollup_build(dfa_redis *r, const dfa_core *core, const dfa_rollup
  * The caller frees the result with free(). */
 char *dfa_rollup_json(const json_t *doc);
 char *dfa_rollup_csv(const json_t *doc);
-char *dfa_rollup_markdown(const json_t *doc, const dfa_core *core);
 
 #endif

@@ -160,7 +160,7 @@ json_t *dfa_totals_select(const json_t *rollup, const dfa_totals_filter *f)
     if (f->scope && !find_unit(rollup, f->scope))
         return NULL;
     json_t *doc = header_of(rollup);
-    json_object_set_new(doc, "schema", json_string("dfa.rollup/1"));
+    json_object_set(doc, "schema", json_object_get(rollup, "schema"));
     const json_t *nat = json_object_get(rollup, "national");
     json_t *provinces = json_array();
     size_t i;

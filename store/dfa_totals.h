@@ -26,7 +26,7 @@ typedef struct {
  * of the rollup. The caller owns the result (json_decref). */
 json_t *dfa_totals_build(const json_t *rollup, const dfa_core *core, const dfa_totals_filter *f);
 
-/* The rollup cut down to the filter (same schema, dfa.rollup/1), for
+/* The rollup cut down to the filter (the rollup's schema), for
  * dfa_rollup_csv: the national scope and the provinces the filter keeps, with
  * their rows. NULL like dfa_totals_build. The caller owns the result. */
 json_t *dfa_totals_select(const json_t *rollup, const dfa_totals_filter *f);

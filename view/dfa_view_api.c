@@ -10,6 +10,7 @@
 #include "dfa_file.h"
 #include "dfa_http_query.h"
 #include "dfa_log.h"
+#include "dfa_report.h"
 #include "dfa_text.h"
 
 #define MAX_SNAPSHOT_SERIES 2000
@@ -294,8 +295,9 @@ static void serve_totals(dfa_http_request *req, void *ctx)
     dfa_view_result_release(r);
 }
 
-/* GET /v1/rollups/<period>[?as_of=&format=json|csv|md]: the dfa.rollup/1 document, its CSV, or the
- * Vietnamese report (Markdown). A department's token gets its province only. */
+/* GET /v1/rollups/<period>[?as_of=&format=json|csv|md|html]: the rollup document, its CSV, or the
+ * Vietnamese report (Markdown, or the printable HTML page of dfa_report). A department's token gets its
+ * province only. */
 static void serve_rollup(dfa_http_request *req, void *ctx)
 {
     dfa_view_app *app = ctx;
@@ -322,26 +324,31 @@ static void serve_rollup(dfa_http_request *req, void *ctx)
     }
     const char *accept = dfa_http_header(req, "Accept");
     if (!format)
-        format = accept && strcasestr(accept, "text/csv") ? "csv" : accept && strcasestr(accept, "text/markdown") ? "md" : "json";
-    if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "md") != 0) {
-        bad_request(req, "bad_parameter", "format \"%s\": json, csv or md%s", format, NULL);
+        format = accept && strcasestr(accept, "text/csv")        ? "csv"
+                 : accept && strcasestr(accept, "text/markdown") ? "md"
+                 : accept && strcasestr(accept, "text/html")     ? "html"
+                                                                 : "json";
+    if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "md") != 0 &&
+        strcmp(format, "html") != 0) {
+        bad_request(req, "bad_parameter", "format \"%s\": json, csv, md or html%s", format, NULL);
         return;
     }
     if (!is_national(tok) && !sole_province(tok)) {
         forbidden(req, tok, "every province's rollup");
         return;
     }
+    if (!is_national(tok))
+        k.spec.unit_id = sole_province(tok); /* a department's: its own unit's report (dfa-snapshot --province) */
     dfa_view_result *r = NULL;
     if (dfa_view_cache_get(app->cache, &k.spec, false, &r, &err) != DFA_OK) {
         answer_unavailable(req, &err);
         return;
     }
-    json_t *doc = is_national(tok) ? json_incref((json_t *)dfa_view_result_rollup(r))
-                                   : dfa_totals_select(dfa_view_result_rollup(r),
-                                                       &(dfa_totals_filter){.scope = sole_province(tok), .breakdowns = true});
+    json_t *doc = json_incref((json_t *)dfa_view_result_rollup(r));
     char *text = !doc ? NULL
                  : strcmp(format, "csv") == 0 ? dfa_rollup_csv(doc)
-                 : strcmp(format, "md") == 0  ? dfa_rollup_markdown(doc, app->core)
+                 : strcmp(format, "md") == 0  ? dfa_report_markdown(doc, app->core)
+                 : strcmp(format, "html") == 0 ? dfa_report_html(doc, app->core)
                                               : dfa_rollup_json(doc);
     json_decref(doc);
     dfa_view_result_release(r);
@@ -353,9 +360,10 @@ static void serve_rollup(dfa_http_request *req, void *ctx)
     snprintf(disposition, sizeof disposition, "inline; filename=\"dfa-%s.%s\"", k.label, format);
     dfa_http_add_header(req, "Content-Disposition", disposition);
     dfa_http_respond_owned(req, 200,
-                           strcmp(format, "csv") == 0  ? "text/csv; charset=utf-8"
-                           : strcmp(format, "md") == 0 ? "text/markdown; charset=utf-8"
-                                                       : "application/json",
+                           strcmp(format, "csv") == 0    ? "text/csv; charset=utf-8"
+                           : strcmp(format, "md") == 0   ? "text/markdown; charset=utf-8"
+                           : strcmp(format, "html") == 0 ? "text/html; charset=utf-8"
+                                                         : "application/json",
                            text, strlen(text));
 }
 

@@ -33,7 +33,7 @@ struct dfa_view_result {
 
 typedef struct entry {
     struct entry *next;
-    char key[128], label[64];
+    char key[128], label[64], unit[8];
     dfa_rollup_spec spec;
     dfa_view_result *result; /* NULL until first read */
     char *rollup_text;       /* the rollup as compared: a change of figures is a change of these bytes */
@@ -247,8 +247,8 @@ static void install(dfa_view_cache *c, entry *e, dfa_view_result *r, char *text)
 
 void dfa_view_cache_key(const dfa_rollup_spec *spec, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s@%04d-%02d-%02d%s", spec->label, spec->as_of.year, spec->as_of.month, spec->as_of.day,
-             spec->historic ? "/historic" : "");
+    snprintf(out, cap, "%s@%04d-%02d-%02d%s%s%s", spec->label, spec->as_of.year, spec->as_of.month, spec->as_of.day,
+             spec->historic ? "/historic" : "", spec->unit_id ? "/unit=" : "", spec->unit_id ? spec->unit_id : "");
 }
 
 static entry *find(dfa_view_cache *c, const char *key)
@@ -326,6 +326,10 @@ dfa_status dfa_view_cache_get(dfa_view_cache *c, const dfa_rollup_spec *spec, bo
         snprintf(e->label, sizeof e->label, "%s", spec->label);
         e->spec = *spec;
         e->spec.label = e->label;
+        if (spec->unit_id) {
+            snprintf(e->unit, sizeof e->unit, "%s", spec->unit_id);
+            e->spec.unit_id = e->unit;
+        }
         e->next = c->entries;
         c->entries = e;
         c->n_entries++;

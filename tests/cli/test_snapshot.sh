@@ -13,11 +13,12 @@ check "all 21 events consumed" wait_for_log "$WORK/snap.log" 'event=stats .* mes
 "$SNAP" --period H2025-1 --format md >"$WORK/h1.md"
 check "H2025-1 JSON equals the golden rollup" cmp -s "$WORK/h1.json" "$ROOT/tests/data/golden/H2025-1.json"
 check "H2025-1 Markdown equals the golden summary" cmp -s "$WORK/h1.md" "$ROOT/tests/data/golden/H2025-1.md"
-check "the summary reads like the reports" grep -q '^- Đoàn ra: 3 đoàn (14 lượt người), tăng 2 đoàn (200,0%) so với cùng kỳ, đạt 75,0% kế hoạch.$' "$WORK/h1.md"
+check "the summary reads like the reports" grep -q '^- Đoàn ra: 3 đoàn (14 thành viên), tăng 2 đoàn (10 thành viên) so với cùng kỳ, đạt 75,0% kế hoạch.$' "$WORK/h1.md"
 
 jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-expect_eq "zero base: no % and a note" "$(jq_py "$WORK/h1.json" 'd["national"]["rows"]["delegations_in"]["pct"], d["national"]["rows"]["delegations_in"]["pct_note"]')" \
-  "None no base: nothing in the same period of the year before"
+expect_eq "no data last year: no previous, no %, and a note" "$(jq_py "$WORK/h1.json" 'd["national"]["rows"]["delegations_in"]["previous"], d["national"]["rows"]["delegations_in"]["pct"], d["national"]["rows"]["delegations_in"]["pct_note"]')" \
+  "None None no data for the same period of the year before"
+expect_eq "a province's nil declaration: value 0, declared_none" "$(jq_py "$WORK/h1.json" '[p["rows"]["delegations_out"] for p in d["provinces"] if p["unit"]=="04"][0]["value"], [p["rows"]["delegations_out"] for p in d["provinces"] if p["unit"]=="04"][0]["declared_none"]')" "0 True"
 expect_eq "plan achievement" "$(jq_py "$WORK/h1.json" 'd["national"]["rows"]["delegations_out"]["plan"], d["national"]["rows"]["delegations_out"]["plan_pct"]')" "4 75.0"
 expect_eq "restated on today's An Giang (91): the 2025 An Giang event, not the retracted Kiên Giang one" \
   "$(jq_py "$WORK/h1.json" '[p["rows"]["delegations_out"]["value"] for p in d["provinces"] if p["unit"]=="91"][0]')" 1

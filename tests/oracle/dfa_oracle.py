@@ -141,6 +141,13 @@ def deltas(cat, ev):
     def add(key, field, n):
         out[(pre + key, field)] += n
 
+    def estimated(row):
+        """docs/events.md "Estimates": an estimated event counts 1 in "est|<row>" of the counters
+        hash, in both buckets, for every row it feeds (distinct and gauge rows too)."""
+        if ev["estimate"]:
+            for b in buckets:
+                add(f"c:{b}", "est|" + row, 1)
+
     for b in buckets:
         add(f"c:{b}", "_events" + at, 1)  # every valid event, whatever it feeds
     if t.get("handler") == "plan":
@@ -166,16 +173,20 @@ def deltas(cat, ev):
             for r in rows:
                 for b in buckets:
                     add(f"c:{b}", r, feed.get("sign", 1) * amount)
+                estimated(r)
         elif kind == "distinct":
             if feed["id"] in data:
                 for r in rows:
                     for b in buckets:
                         for i in dim_values(data[feed["id"]]):
                             add(f"d:{b}:{r}", i, 1)
+                    # one estimate per row and event, however many ids it names
+                    estimated(r)
         elif kind == "gauge":
             point = f"{local.strftime('%Y-%m-%dT%H:%M:%S')}|{ev['id']}|{amount}"
             for r in rows:
                 add(f"g:{r}", point, 1)
+                estimated(r)
         else:
             raise Bad(f"feed kind {kind!r}")
     return out
@@ -230,9 +241,11 @@ class Oracle:
             self.stats["dead:outside_horizon"] += 1
             return
         subject = e["ref"] if op == "retract" else e["event_id"]  # whose counts these are
+        estimate = e.get("estimate", False) is True
         view = {"type": e["type"], "unit": unit["id"], "current": current["code"], "local": local,
-                "data": e["data"], "id": subject}
-        fp = (e["type"], unit["id"], utc, canon(e["data"]))
+                "data": e["data"], "id": subject, "estimate": estimate}
+        # an estimate's retraction must say estimate too: it takes back the est| counts
+        fp = (e["type"], unit["id"], utc, estimate, canon(e["data"]))
         slot = (current["code"], local.date(), subject)
         if op == "retract":
             self.retract(slot, (current["code"], local.date(), e["event_id"]), fp)

@@ -78,6 +78,7 @@ function setupPicker() {
 // ---- rendering ----
 
 function cmpLine(m) {
+  if (m.previous === null || m.previous === undefined) return el("span", {}, "cùng kỳ chưa có số liệu");
   if (m.previous === 0) return el("span", {}, "cùng kỳ không phát sinh");
   const cls = m.diff > 0 ? "up" : m.diff < 0 ? "down" : "";
   const sign = m.diff > 0 ? "tăng " : m.diff < 0 ? "giảm " : "bằng cùng kỳ";
@@ -134,7 +135,7 @@ function renderTable() {
     const x = a[key] ?? -Infinity, y = b[key] ?? -Infinity;
     return (typeof x === "string" ? x.localeCompare(y, "vi") : x - y) * dir;
   });
-  const fmt = (r, v) => r.currency ? money(v, r.currency) : nf.format(v);
+  const fmt = (r, v) => v === null || v === undefined ? "–" : r.currency ? money(v, r.currency) : nf.format(v);
   $("provinces").tBodies[0].replaceChildren(...rows.map((r) => el("tr", { "data-unit": r.unit },
     el("td", {}, r.name), el("td", { class: "num" }, fmt(r, r.value)), el("td", { class: "num" }, fmt(r, r.previous)),
     el("td", { class: "num" }, r.pct === null || r.pct === undefined ? "–" : pf.format(r.pct) + "%"),
@@ -302,8 +303,8 @@ async function download(kind) {
       name = `so-lieu-${p.id || p.from + "_" + p.to}.csv`;
     } else {
       if (!p.id) throw new Error("báo cáo chỉ có cho kỳ báo cáo, không cho khoảng ngày");
-      blob = await api(`/v1/rollups/${p.id}?format=md`, "text/markdown");
-      name = `bao-cao-${p.id}.md`;
+      blob = await api(`/v1/rollups/${p.id}?format=html`, "text/html");
+      name = `bao-cao-${p.id}.html`;
     }
     const a = el("a", { href: URL.createObjectURL(blob), download: name });
     document.body.append(a); a.click(); a.remove();
