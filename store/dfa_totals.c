@@ -161,6 +161,7 @@ json_t *dfa_totals_select(const json_t *rollup, const dfa_totals_filter *f)
         return NULL;
     json_t *doc = header_of(rollup);
     json_object_set(doc, "schema", json_object_get(rollup, "schema"));
+    json_object_set_new(doc, "scope", json_string(f->scope ? f->scope : "national"));
     const json_t *nat = json_object_get(rollup, "national");
     json_t *provinces = json_array();
     size_t i;

@@ -1,5 +1,5 @@
-/* dfa_totals: the read API's view of a rollup (dfa_rollup, schema
- * dfa.rollup/1): one scope (the nation, a province of today, or a historic
+/* dfa_totals: the read API's view of a rollup (dfa_rollup, docs/snapshots.md): one
+ * scope (the nation, a province of today, or a historic
  * unit), the metrics asked for, each row with the catalog's kind, Vietnamese
  * label and unit, and the coverage with who declared "không có".
  *

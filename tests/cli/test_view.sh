@@ -147,8 +147,12 @@ expect_eq "the rollup as CSV: dfa-snapshot's bytes" "$(get "$MIN" '/v1/rollups/Y
   "200$("$BIN/bin/dfa-snapshot" --period Y2025 --format csv | md5sum)"
 expect_eq "the rollup JSON: dfa-snapshot's bytes" "$(get "$MIN" '/v1/rollups/H2025-1' && md5sum <"$WORK/body")" \
   "200$("$BIN/bin/dfa-snapshot" --period H2025-1 | md5sum)"
-expect_eq "the Vietnamese report" "$(get "$MIN" '/v1/rollups/H2025-1?format=md' && head -1 "$WORK/body")" \
-  "200# Tổng hợp công tác đối ngoại 6 tháng đầu năm 2025"
+expect_eq "the Vietnamese report: dfa-snapshot's Markdown" "$(get "$MIN" '/v1/rollups/H2025-1?format=md' && md5sum <"$WORK/body")" \
+  "200$("$BIN/bin/dfa-snapshot" --period H2025-1 --format md | md5sum)"
+expect_eq "and its printable HTML" "$(get "$MIN" '/v1/rollups/H2025-1' -H 'Accept: text/html' && md5sum <"$WORK/body")" \
+  "200$("$BIN/bin/dfa-snapshot" --period H2025-1 --format html | md5sum)"
+expect_eq "a department's report is its province's" "$(get "$HN" '/v1/rollups/H2025-1?format=md' && md5sum <"$WORK/body")" \
+  "200$("$BIN/bin/dfa-snapshot" --period H2025-1 --province 01 --format md | md5sum)"
 
 scenario "dfa-view: reference data"
 expect_eq "provinces with lineage" "$(get "$MIN" '/v1/provinces' && field 'd["current"], [u["current"] for u in d["units"] if u["unit"] == "91x"]')" \
