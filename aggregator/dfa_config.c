@@ -66,6 +66,22 @@ static const key_spec keys[] = {
     {"gateway.rate_per_s", T_INT, "50", 1, 1000000},
     {"gateway.rate_burst", T_INT, "100", 1, 1000000},
     {"gateway.delivery_timeout_ms", T_INT, "10000", 100, 600000},
+    {"view.listen", T_STRING, "127.0.0.1:8090", 0, 0},
+    {"view.tokens", T_STRING, "", 0, 0},
+    {"view.tls_cert", T_STRING, "", 0, 0},
+    {"view.tls_key", T_STRING, "", 0, 0},
+    {"view.threads", T_INT, "2", 1, 64},
+    {"view.max_connections", T_INT, "4096", 1, 100000},
+    {"view.max_per_ip", T_INT, "64", 0, 100000},
+    {"view.idle_timeout_s", T_INT, "30", 1, 3600},
+    {"view.request_timeout_s", T_INT, "10", 1, 3600},
+    {"view.interval_ms", T_INT, "500", 50, 60000},
+    {"view.cache_periods", T_INT, "64", 1, 10000},
+    {"view.keep_s", T_INT, "120", 1, 86400},
+    {"view.max_streams", T_INT, "2000", 0, 100000},
+    {"view.stream_buffer_bytes", T_INT, "262144", 4096, 67108864},
+    {"view.heartbeat_s", T_INT, "10", 1, 3600},
+    {"consumer.metrics_listen", T_STRING, "", 0, 0},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 #define KAFKA_PREFIX "kafka."

@@ -180,6 +180,7 @@ gw_produce=$(kv "$work/gateway.txt" gateway_produce_per_s); gw_batch=$(kv "$work
 gw_p50=$(kv "$work/gateway.txt" gateway_one_event_p50); gw_p99=$(kv "$work/gateway.txt" gateway_one_event_p99)
 gw_rps=$(kv "$work/gateway.txt" gateway_one_event_rps)
 
+"$root/bench/view.sh" "$bin" >"$work/view.md"   # the live view under load: its own section
 parse=$(kv "$work/core.txt" parse_validate_per_s); jansson=$(kv "$work/core.txt" jansson_parse_per_s)
 deltas=$(kv "$work/core.txt" parse_validate_deltas_per_s); raw=$(kv "$work/raw.txt" raw_consume_per_s)
 capi=$(kv "$work/capi.txt" c_api_per_s); naive=$(kv "$work/naive.txt" naive_per_s)
@@ -253,6 +254,7 @@ answered after its delivery reports), then one-event requests from \`wrk\` (2 th
 
 \`dfa-snapshot --period Y2025\` (national year, 34 provinces, the same period of 2024, over the three years
 of data above): **$snap_s s**.
+$(cat "$work/view.md")
 MD
 cat "$root/bench/analysis.md" >>"$root/BENCHMARKS.md"
 say "wrote $root/BENCHMARKS.md"

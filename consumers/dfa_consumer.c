@@ -25,6 +25,7 @@
 #include "dfa_applier.h"
 #include "dfa_batch.h"
 #include "dfa_config.h"
+#include "dfa_consumer_metrics.h"
 #include "dfa_core.h"
 #include "dfa_deadletter.h"
 #include "dfa_event.h"
@@ -52,6 +53,7 @@ typedef struct {
     dfa_applier *applier;
     dfa_batch *batch; /* every message polled and not committed (their rd_kafka_message_t are its sources) */
     dfa_deadletter *dlq;
+    dfa_consumer_metrics *metrics; /* NULL without consumer.metrics_listen */
     rd_kafka_t *rk;
     const char *topic;
     char client_id[128];
@@ -94,6 +96,25 @@ static void destroy_message(void *ctx, void *source)
 
 static void report_stats(consumer *c, bool force);
 
+/* The figures since start, to /metrics. */
+static void publish_metrics(consumer *c)
+{
+    if (!c->metrics)
+        return;
+    const dfa_deadletter_stats *dl = dfa_deadletter_stats_of(c->dlq);
+    dfa_consumer_figures f = {.batches = c->stats.batches,
+                              .redis_round_trips = dfa_applier_round_trips(c->applier),
+                              .conflicts = dfa_applier_conflicts(c->applier),
+                              .redos = dfa_applier_redos(c->applier),
+                              .commit_failures = c->stats.commits_failed,
+                              .redis_failures = c->stats.redis_failures,
+                              .dead_letter_failures = c->stats.deadletter_failures,
+                              .dead_letters_cut = dl->cut,
+                              .dead_letters_lost = dl->lost};
+    memcpy(f.outcomes, c->stats.outcomes, sizeof f.outcomes);
+    dfa_consumer_metrics_update(c->metrics, &f);
+}
+
 /* Hands dlq the dead letters the settled messages owe and have not handed
  * yet: each once, whatever happens next. */
 static dfa_status hand_dead_letters(consumer *c, dfa_error *err)
@@ -124,6 +145,7 @@ static dfa_status commit_settled_batch(consumer *c, dfa_error *err)
     commit_settled(c);
     dfa_batch_release(c->batch, destroy_message, NULL);
     c->n_handed = 0;
+    publish_metrics(c);
     report_stats(c, false); /* the connection is free until the next begin */
     return DFA_OK;
 }
@@ -349,6 +371,8 @@ static void take_message(consumer *c, rd_kafka_message_t *m)
 static void ride_out_outage(consumer *c, const dfa_error *first)
 {
     dfa_log(DFA_LOG_WARN, "outage", "error=\"%s\" pending=%zu", first->msg, dfa_batch_held(c->batch));
+    dfa_consumer_metrics_healthy(c->metrics, false);
+    publish_metrics(c);
     set_paused(c, true);
     int attempts = 0;
     while (!stop_requested) {
@@ -361,6 +385,7 @@ static void ride_out_outage(consumer *c, const dfa_error *first)
         report_stats(c, false);
     }
     set_paused(c, false);
+    dfa_consumer_metrics_healthy(c->metrics, true);
     dfa_log(DFA_LOG_INFO, "outage_over", "attempts=%d", attempts);
 }
 
@@ -401,11 +426,16 @@ static void run(consumer *c)
     report_stats(c, true);
 }
 
+/* librdkafka's statistics (statistics.interval.ms), served on the poll thread: lag for /metrics. */
+static int on_kafka_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    (void)rk;
+    dfa_consumer_metrics_kafka_stats(((consumer *)opaque)->metrics, json, len);
+    return 0; /* librdkafka frees json */
+}
+
 static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
 {
-    char host[64] = "host";
-    gethostname(host, sizeof host - 1);
-    snprintf(c->client_id, sizeof c->client_id, "dfa-consumer-%s-%d", host, (int)getpid());
     const char *group = dfa_config_str(cfg, "consumer.group");
     /* Eager "range", not "cooperative-sticky" (BENCHMARKS.md, "Rebalance disruption"): with the
      * cooperative protocol the commit after a batch is in flight across this member's JoinGroup and
@@ -417,9 +447,10 @@ static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
                                        {"client.id", c->client_id},
                                        {"auto.offset.reset", "earliest"},
                                        {"partition.assignment.strategy", "range"},
-                                       {"enable.partition.eof", "false"}};
+                                       {"enable.partition.eof", "false"},
+                                       {"statistics.interval.ms", "5000"}}; /* only with /metrics: see below */
     rd_kafka_conf_t *conf;
-    dfa_status st = dfa_kafka_conf(cfg, defaults, 5, &conf, err);
+    dfa_status st = dfa_kafka_conf(cfg, defaults, c->metrics ? 6 : 5, &conf, err);
     if (st != DFA_OK)
         return st;
     /* exactly-once rests on committing only after Redis: not overridable */
@@ -427,6 +458,8 @@ static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
     rd_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, sizeof errstr);
     rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, sizeof errstr);
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    if (c->metrics)
+        rd_kafka_conf_set_stats_cb(conf, on_kafka_stats);
     rd_kafka_conf_set_opaque(conf, c);
     if (!(c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr))) {
         rd_kafka_conf_destroy(conf);
@@ -440,6 +473,26 @@ static dfa_status open_kafka(consumer *c, const dfa_config *cfg, dfa_error *err)
     if (e)
         return dfa_fail(err, DFA_ERR_CONFIG, "subscribe %s: %s", dfa_config_str(cfg, "topic.events"), rd_kafka_err2str(e));
     return DFA_OK;
+}
+
+/* The client id of Kafka, of the stats in Redis and of the metrics: host and process. */
+static void name_client(consumer *c)
+{
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(c->client_id, sizeof c->client_id, "dfa-consumer-%s-%d", host, (int)getpid());
+}
+
+/* consumer.metrics_listen: /metrics and /healthz on that address. */
+static dfa_status start_metrics(consumer *c, const dfa_config *cfg, dfa_error *err)
+{
+    const char *listen = dfa_config_str(cfg, "consumer.metrics_listen");
+    if (!*listen)
+        return DFA_OK;
+    dfa_status st = dfa_consumer_metrics_start(listen, dfa_config_str(cfg, "consumer.group"), c->client_id, &c->metrics, err);
+    if (st == DFA_OK)
+        dfa_log(DFA_LOG_INFO, "metrics_listening", "address=%s", listen);
+    return st;
 }
 
 /* dfa-consumer --stats: every live consumer's last stats line. */
@@ -514,12 +567,13 @@ int main(int argc, char **argv)
                   .stats_interval_s = (int)dfa_config_int(cfg, "consumer.stats_interval_s"),
                   .last_stats_at = dfa_clock_seconds()};
     int rc = 0;
+    name_client(&c);
     if (dfa_core_open(dfa_config_str(cfg, "catalog"), dfa_config_str(cfg, "provinces"), &c.core, &err) != DFA_OK ||
         dfa_redis_new(cfg, &c.redis, &err) != DFA_OK || dfa_redis_connect(c.redis, &err) != DFA_OK ||
         dfa_applier_new(c.redis, c.core, (size_t)dfa_config_int(cfg, "consumer.max_keys"),
                         (int)dfa_config_int(cfg, "consumer.horizon_years"), &c.applier, &err) != DFA_OK ||
         dfa_batch_new(c.applier, c.core, &c.batch, &err) != DFA_OK || dfa_deadletter_new(cfg, &c.dlq, &err) != DFA_OK ||
-        open_kafka(&c, cfg, &err) != DFA_OK) {
+        start_metrics(&c, cfg, &err) != DFA_OK || open_kafka(&c, cfg, &err) != DFA_OK) {
         fprintf(stderr, "dfa-consumer: %s\n", err.msg);
         rc = 2;
     } else {
@@ -537,6 +591,7 @@ int main(int argc, char **argv)
         dfa_batch_forget(c.batch, drop_any, NULL); /* uncommitted: read again by the next consumer */
     if (c.rk)
         rd_kafka_destroy(c.rk);
+    dfa_consumer_metrics_free(c.metrics);
     dfa_batch_free(c.batch);
     dfa_deadletter_free(c.dlq);
     dfa_applier_free(c.applier);

@@ -1,4 +1,5 @@
 #include "dfa_http.h"
+#include "dfa_http_mhd.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -804,3 +805,9 @@ void dfa_http_defer(dfa_http_request *req)
     req->deferred = true;
     pthread_mutex_unlock(&req->lock);
 }
+
+/* --- for the layer's own modules (dfa_http_mhd.h) --- */
+
+struct MHD_Connection *dfa_http_mhd_connection(const dfa_http_request *req) { return req->conn; }
+
+void dfa_http_mhd_respond(dfa_http_request *req, unsigned status, struct MHD_Response *r) { set_response(req, status, r); }

@@ -33,36 +33,6 @@ static void usage(FILE *out)
                  "  of before July 2025) instead of restating on today's units.\n");
 }
 
-/* The applied-offset markers, highest per partition over all provinces. */
-static json_t *read_offsets(dfa_redis *r, const dfa_core *core)
-{
-    const dfa_provinces *ps = dfa_core_provinces(core);
-    size_t n = dfa_provinces_current_count(ps);
-    dfa_resp *cmds = dfa_resp_new();
-    redisReply **rep = calloc(n, sizeof *rep);
-    json_t *offsets = json_object();
-    for (size_t i = 0; cmds && i < n; i++) {
-        char key[DFA_KEY_MAX];
-        dfa_key_province(key, sizeof key, dfa_provinces_current(ps, i)->code, "off");
-        dfa_resp_command(cmds, 2);
-        dfa_resp_str(cmds, "HGETALL");
-        dfa_resp_str(cmds, key);
-    }
-    if (cmds && rep && dfa_redis_run(r, cmds, rep, NULL) == DFA_OK)
-        for (size_t i = 0; i < n; i++)
-            for (size_t k = 0; rep[i] && rep[i]->type == REDIS_REPLY_ARRAY && k + 1 < rep[i]->elements; k += 2) {
-                json_int_t v = strtoll(rep[i]->element[k + 1]->str, NULL, 10);
-                json_t *cur = json_object_get(offsets, rep[i]->element[k]->str);
-                if (!cur || json_integer_value(cur) < v)
-                    json_object_set_new(offsets, rep[i]->element[k]->str, json_integer(v));
-            }
-    for (size_t i = 0; rep && i < n; i++)
-        freeReplyObject(rep[i]);
-    dfa_resp_free(cmds);
-    free(rep);
-    return offsets;
-}
-
 static int compare_names(const void *x, const void *y) { return strcmp(*(const char *const *)x, *(const char *const *)y); }
 
 /* "offsets applied: topic:partition=offset ...", sorted by name: a hash's own
@@ -299,7 +269,10 @@ int main(int argc, char **argv)
     if (dfa_redis_new(cfg, &r, &err) != DFA_OK || !(f = dfa_figures_new()) ||
         dfa_read_figures(r, core, province, &spec, f, NULL, &info, &err) != DFA_OK)
         goto fail;
-    rc = print(core, &o, label, spec.first, spec.last, f, &info, read_offsets(r, core));
+    json_t *offsets = dfa_read_offsets(r, core, NULL, &err);
+    if (!offsets)
+        goto fail;
+    rc = print(core, &o, label, spec.first, spec.last, f, &info, offsets);
     goto done;
 fail:
     fprintf(stderr, "dfa-query: %s\n", err.msg);

@@ -108,4 +108,15 @@ done
 say "the report's summary: dfa-snapshot --period N2025 --format md"
 "$bin/bin/dfa-snapshot" --period N2025 --format md
 say "the department's page: $gateway/ (sign in with the token $token)"
+# --- the ministry's live view: the dashboard and its read API (docs/view.md) ---
+ministry=$("$bin/bin/dfa-token" --file "$work/view.tokens" create ministry --provinces '*' --rights read 2>/dev/null)
+"$bin/bin/dfa-view" --set view.tokens="$work/view.tokens" --set view.listen=127.0.0.1:0 \
+  --address-file "$work/view.addr" 2>"$work/view.log" & pids+=($!)
+for _ in $(seq 100); do [ -s "$work/view.addr" ] && break; sleep 0.1; done
+say "the ministry's dashboard: $(cat "$work/view.addr")/ (sign in with the ministry token $ministry)"
+if [ -t 0 ] && [ -t 1 ]; then
+  say "the pipeline and the dashboard stay up; Ctrl-C stops them"
+  trap 'exit 0' INT
+  while :; do sleep 3600; done
+fi
 say "done; stopping the gateway, the consumers, Kafka and Redis"

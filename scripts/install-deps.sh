@@ -14,14 +14,16 @@ packages=(
   python3                              # test drivers
   curl openssl                         # the gateway's tests: requests, a TLS certificate
 )
+# --test: the browser tests drive Debian's chromium with playwright-core (tests/browser, npm ci; never a
+# browser download); bench/view.sh loads dfa-view with wrk.
 # --test: what only the tests need: docker-compose validates the compose files
 # (its `config` needs no Docker engine), systemd-analyze checks the timer;
 # chromium, driven by playwright-core from npm (tests/browser), tests the
 # department's page and turns the printable report into a PDF, read back with
 # poppler-utils (pdftotext, pdftoppm). A node and npm already on PATH (e.g. not
-# from Debian) are kept.
+# from Debian) are kept. bench/view.sh uses wrk.
 if [ "${1:-}" = "--test" ]; then
-  packages+=(docker-compose systemd chromium poppler-utils)
+  packages+=(docker-compose systemd chromium poppler-utils wrk)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

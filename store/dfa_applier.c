@@ -117,6 +117,8 @@ struct dfa_applier {
     int round;     /* read-decide-write attempts so far */
     int reroutes;  /* redirections and lost connections a cluster made the batch redo */
     uint64_t round_trips; /* read steps and transaction steps: each a round trip, however many connections */
+    uint64_t conflicts;   /* province transactions refused by their WATCH fence */
+    uint64_t redos;       /* rounds read and decided again after a refusal */
     int wait_replicas, wait_timeout_ms;
     dfa_applier_hook before_send;
     void *before_send_ctx;
@@ -1392,6 +1394,7 @@ static dfa_status receive_round(dfa_applier *a, bool *conflict, dfa_error *err)
             st = s; /* the first failure is reported; the other provinces' replies are still read */
         if (s == DFA_OK && refused) {
             *conflict = true;
+            a->conflicts++;
             dfa_log(DFA_LOG_INFO, "apply_conflict", "reason=watched_markers_changed province=%s round=%d",
                     province_code(a, p), a->round);
         } else if (s == DFA_OK) {
@@ -1472,6 +1475,8 @@ static dfa_status take_staged(dfa_applier *a, dfa_batch_item *items, size_t n, s
 
 size_t dfa_applier_taken(const dfa_applier *a) { return a->cut; }
 uint64_t dfa_applier_round_trips(const dfa_applier *a) { return a->round_trips; }
+uint64_t dfa_applier_conflicts(const dfa_applier *a) { return a->conflicts; }
+uint64_t dfa_applier_redos(const dfa_applier *a) { return a->redos; }
 
 dfa_status dfa_applier_begin(dfa_applier *a, const char *topic, dfa_batch_item *items, size_t n, dfa_error *err)
 {
@@ -1508,8 +1513,10 @@ dfa_status dfa_applier_finish(dfa_applier *a, dfa_batch_item *items, size_t *don
     while (st == DFA_OK && any_pending(a)) {
         bool conflict = false;
         st = receive_round(a, &conflict, err);
-        if (st == DFA_OK && conflict)
+        if (st == DFA_OK && conflict) {
+            a->redos++;
             st = send_round(a, items, err);
+        }
     }
     pool_release(a);
     if (st == DFA_OK)

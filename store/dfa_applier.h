@@ -108,6 +108,10 @@ size_t dfa_applier_taken(const dfa_applier *a);
 /* Round trips to Redis so far: each read step and each transaction step is
  * one, however many provinces (each on its own connection) it serves. */
 uint64_t dfa_applier_round_trips(const dfa_applier *a);
+/* Province transactions refused by their WATCH fence (another writer moved
+ * their markers), and rounds read and decided again because of one, so far. */
+uint64_t dfa_applier_conflicts(const dfa_applier *a);
+uint64_t dfa_applier_redos(const dfa_applier *a);
 
 /* Staging: while a batch is in flight, the caller may hand the applier the
  * next batch's items as they are parsed, so their deltas are merged (as if

@@ -1,5 +1,6 @@
 #include "dfa_reader.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,4 +605,45 @@ dfa_status dfa_read_figures(dfa_redis *r, const dfa_core *core, const dfa_unit *
     free(targets);
     free(ps);
     return st;
+}
+
+json_t *dfa_read_offsets(dfa_redis *r, const dfa_core *core, int64_t *moved, dfa_error *err)
+{
+    const dfa_provinces *ps = dfa_core_provinces(core);
+    size_t n = dfa_provinces_current_count(ps);
+    dfa_resp *cmds = dfa_resp_new();
+    redisReply **rep = calloc(n + 1, sizeof *rep);
+    json_t *offsets = json_object();
+    bool ok = cmds && rep && offsets;
+    for (size_t i = 0; ok && i < n; i++) {
+        char key[DFA_KEY_MAX];
+        ok = dfa_key_province(key, sizeof key, dfa_provinces_current(ps, i)->code, "off");
+        const char *argv[] = {"HGETALL", key};
+        dfa_resp_argv(cmds, argv, 2);
+    }
+    if (!ok || dfa_resp_failed(cmds)) {
+        dfa_fail(err, DFA_ERR_NOMEM, "out of memory");
+        json_decref(offsets);
+        offsets = NULL;
+    } else if (dfa_redis_run(r, cmds, rep, err) != DFA_OK) {
+        json_decref(offsets);
+        offsets = NULL;
+    }
+    for (size_t i = 0; offsets && i < n; i++) {
+        int64_t sum = 0;
+        for (size_t k = 0; rep[i] && rep[i]->type == REDIS_REPLY_ARRAY && k + 1 < rep[i]->elements; k += 2) {
+            json_int_t v = strtoll(rep[i]->element[k + 1]->str, NULL, 10);
+            json_t *cur = json_object_get(offsets, rep[i]->element[k]->str);
+            if (!cur || json_integer_value(cur) < v)
+                json_object_set_new(offsets, rep[i]->element[k]->str, json_integer(v));
+            sum += v;
+        }
+        if (moved)
+            moved[i] = sum;
+    }
+    for (size_t i = 0; rep && i < n; i++)
+        freeReplyObject(rep[i]);
+    dfa_resp_free(cmds);
+    free(rep);
+    return offsets;
 }

@@ -56,4 +56,12 @@ typedef struct {
 dfa_status dfa_read_figures(dfa_redis *r, const dfa_core *core, const dfa_unit *province, const dfa_read_spec *spec,
                             dfa_figures *out, dfa_figures **each, dfa_read_info *info, dfa_error *err);
 
+/* The applied-offset markers: for every "topic:partition" the highest offset
+ * any province has applied, as {"dfa.events:0": 123, ...}, in one pipelined
+ * round trip. When moved is not NULL, moved[i] receives, per current unit
+ * index (dfa_provinces_current), the sum of that province's own markers (it
+ * changes exactly when the province's events are applied). NULL when Redis
+ * fails (err says why); the object belongs to the caller (json_decref). */
+struct json_t *dfa_read_offsets(dfa_redis *r, const dfa_core *core, int64_t *moved, dfa_error *err);
+
 #endif

@@ -313,3 +313,17 @@ cluster_wait_synced() { # cluster_wait_synced PORT...: until each master's repli
     done
   done
 }
+
+browser_deps() { # the browser tests' playwright-core, from tests/browser/package-lock.json, into $BIN/tests/browser: npm ci
+  # runs again only when the lock changed (no browser is ever downloaded: /usr/bin/chromium is used); the
+  # scripts are run from there too, so that both require() and import resolve it
+  local dir="$BIN/tests/browser"
+  mkdir -p "$dir"
+  ( flock 9 # ctest -j2 may start both browser tests at once
+    cmp -s "$ROOT/tests/browser/package-lock.json" "$dir/node_modules/.dfa-installed-lock" && exit 0
+    cp "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" "$dir/"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --prefer-offline --loglevel=error) \
+      >"$WORK/npm.log" 2>&1 || { log "npm ci failed:"; tail -5 "$WORK/npm.log" >&2; exit 1; }
+    cp "$ROOT/tests/browser/package-lock.json" "$dir/node_modules/.dfa-installed-lock"
+  ) 9>"$dir.lock"
+}

@@ -6,16 +6,6 @@
 # topic, and the figures computed here by hand. The page's screenshot: $BIN/tests/gateway_page.png.
 source "$(dirname "$0")/lib.sh"
 
-browser_deps() { # playwright-core, from tests/browser/package-lock.json, into $BIN/tests/browser: npm ci
-  # runs again only when the lock changed (no browser is ever downloaded: /usr/bin/chromium is used)
-  local dir="$BIN/tests/browser"
-  mkdir -p "$dir"
-  cmp -s "$ROOT/tests/browser/package-lock.json" "$dir/node_modules/.dfa-installed-lock" && return 0
-  cp "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" "$dir/"
-  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --prefer-offline --loglevel=error) \
-    >"$WORK/npm.log" 2>&1 || { log "npm ci failed:"; tail -5 "$WORK/npm.log" >&2; return 1; }
-  cp "$ROOT/tests/browser/package-lock.json" "$dir/node_modules/.dfa-installed-lock"
-}
 
 scenario "what the browser needs"
 check "chromium is installed" test -x /usr/bin/chromium

@@ -24,6 +24,8 @@ expect_eq "restated on today's An Giang (91): the 2025 An Giang event, not the r
   "$(jq_py "$WORK/h1.json" '[p["rows"]["delegations_out"]["value"] for p in d["provinces"] if p["unit"]=="91"][0]')" 1
 expect_eq "share of the national total" \
   "$(jq_py "$WORK/h1.json" '[p["rows"]["delegations_out"]["share_pct"] for p in d["provinces"] if p["unit"]=="01"][0]')" 66.7
+expect_eq "a nil declaration shows on its province's row, at 0" \
+  "$(jq_py "$WORK/h1.json" '[(p["rows"]["delegations_out"]["value"], p["rows"]["delegations_out"]["declared_none"]) for p in d["provinces"] if p["unit"]=="04"][0]')" "(0, True)"
 expect_eq "coverage counts a nil declaration" "$(jq_py "$WORK/h1.json" 'd["national"]["coverage"]["reported"], "04" in d["national"]["coverage"]["missing"]')" "4 False"
 expect_eq "gauge restated: the absorbed units' last reports" "$(jq_py "$WORK/h1.json" 'd["national"]["rows"]["ov_population"]["value"]')" 12000
 "$SNAP" --period Y2025 >"$WORK/y.json"
