@@ -410,16 +410,8 @@ static void reload_tokens(gateway *gw)
 
 static dfa_http_options http_options(const dfa_config *cfg)
 {
-    dfa_http_options o = dfa_http_defaults();
+    dfa_http_options o = dfa_http_options_of(cfg, "gateway");
     o.name = "dfa-gateway";
-    o.listen = dfa_config_str(cfg, "gateway.listen");
-    o.tls_cert = dfa_config_str(cfg, "gateway.tls_cert");
-    o.tls_key = dfa_config_str(cfg, "gateway.tls_key");
-    o.threads = (unsigned)dfa_config_int(cfg, "gateway.threads");
-    o.max_connections = (unsigned)dfa_config_int(cfg, "gateway.max_connections");
-    o.max_per_ip = (unsigned)dfa_config_int(cfg, "gateway.max_per_ip");
-    o.idle_timeout_s = (unsigned)dfa_config_int(cfg, "gateway.idle_timeout_s");
-    o.request_timeout_s = (unsigned)dfa_config_int(cfg, "gateway.request_timeout_s");
     o.max_body_memory = (size_t)dfa_config_int(cfg, "gateway.max_body_memory");
     return o;
 }

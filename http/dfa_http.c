@@ -105,6 +105,28 @@ dfa_http_options dfa_http_defaults(void)
     };
 }
 
+static const char *option_key(char *out, size_t cap, const char *section, const char *name)
+{
+    snprintf(out, cap, "%s.%s", section, name);
+    return out;
+}
+
+dfa_http_options dfa_http_options_of(const dfa_config *cfg, const char *section)
+{
+    char k[128];
+    dfa_http_options o = dfa_http_defaults();
+    o.name = section;
+    o.listen = dfa_config_str(cfg, option_key(k, sizeof k, section, "listen"));
+    o.tls_cert = dfa_config_str(cfg, option_key(k, sizeof k, section, "tls_cert"));
+    o.tls_key = dfa_config_str(cfg, option_key(k, sizeof k, section, "tls_key"));
+    o.threads = (unsigned)dfa_config_int(cfg, option_key(k, sizeof k, section, "threads"));
+    o.max_connections = (unsigned)dfa_config_int(cfg, option_key(k, sizeof k, section, "max_connections"));
+    o.max_per_ip = (unsigned)dfa_config_int(cfg, option_key(k, sizeof k, section, "max_per_ip"));
+    o.idle_timeout_s = (unsigned)dfa_config_int(cfg, option_key(k, sizeof k, section, "idle_timeout_s"));
+    o.request_timeout_s = (unsigned)dfa_config_int(cfg, option_key(k, sizeof k, section, "request_timeout_s"));
+    return o;
+}
+
 /* --- the server --- */
 
 static dfa_status parse_listen(dfa_http_server *srv, const char *listen, dfa_error *err)

@@ -50,6 +50,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dfa_config.h"
 #include "dfa_error.h"
 #include "dfa_metrics.h"
 
@@ -73,6 +74,11 @@ typedef struct {
 
 /* The defaults of docs/configuration.md (gateway.*). */
 dfa_http_options dfa_http_defaults(void);
+/* The options a service's section of the config gives ("gateway" reads
+ * gateway.listen, .tls_cert, .tls_key, .threads, .max_connections,
+ * .max_per_ip, .idle_timeout_s, .request_timeout_s), over the defaults; the
+ * strings are cfg's (borrowed: cfg must outlive the server), name is section. */
+dfa_http_options dfa_http_options_of(const dfa_config *cfg, const char *section);
 
 /* Called once the headers of a request to the route have arrived, before any
  * of its body is read: the place to refuse early (401, 403, 415, 429) so an

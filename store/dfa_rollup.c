@@ -359,7 +359,12 @@ dfa_status dfa_rollup_build(dfa_redis *r, const dfa_core *core, const dfa_rollup
 
 char *dfa_rollup_json(const json_t *doc)
 {
-    char *s = json_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+    return dfa_json_line(doc, JSON_SORT_KEYS | JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+}
+
+char *dfa_json_line(const json_t *doc, size_t flags)
+{
+    char *s = json_dumps(doc, flags);
     if (!s)
         return NULL;
     size_t n = strlen(s);

@@ -34,6 +34,9 @@ dfa_status dfa_rollup_build(dfa_redis *r, const dfa_core *core, const dfa_rollup
 /* The document serialised the one way snapshots are compared and stored.
  * The caller frees the result with free(). */
 char *dfa_rollup_json(const json_t *doc);
+/* Any document as one JSON text with jansson's flags, ended by a newline;
+ * NULL when out of memory. The caller frees it with free(). */
+char *dfa_json_line(const json_t *doc, size_t flags);
 char *dfa_rollup_csv(const json_t *doc);
 
 #endif

@@ -38,17 +38,9 @@ static void serve_health(dfa_http_request *req, void *ctx)
 
 static dfa_http_options http_options(const dfa_config *cfg)
 {
-    dfa_http_options o = dfa_http_defaults();
-    o.listen = dfa_config_str(cfg, "view.listen");
-    o.tls_cert = dfa_config_str(cfg, "view.tls_cert");
-    o.tls_key = dfa_config_str(cfg, "view.tls_key");
-    o.threads = (unsigned)dfa_config_int(cfg, "view.threads");
-    o.max_connections = (unsigned)dfa_config_int(cfg, "view.max_connections");
-    o.max_per_ip = (unsigned)dfa_config_int(cfg, "view.max_per_ip");
-    o.idle_timeout_s = (unsigned)dfa_config_int(cfg, "view.idle_timeout_s");
-    o.request_timeout_s = (unsigned)dfa_config_int(cfg, "view.request_timeout_s");
-    o.max_body_memory = 1u << 20; /* no route takes a body */
+    dfa_http_options o = dfa_http_options_of(cfg, "view");
     o.name = "dfa-view";
+    o.max_body_memory = 1u << 20; /* no route takes a body */
     return o;
 }
 

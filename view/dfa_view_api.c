@@ -224,21 +224,14 @@ typedef struct {
     const dfa_view_ask *ask;
 } render_ctx;
 
+/* doc as one compact JSON line (doc's reference is taken); *len its length. */
 static char *dumps_line(json_t *doc, size_t *len)
 {
-    char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) : NULL;
+    char *s = doc ? dfa_json_line(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(doc);
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *out = realloc(s, n + 2);
-    if (!out) {
-        free(s);
-        return NULL;
-    }
-    out[n] = '\n', out[n + 1] = '\0';
-    *len = n + 1;
-    return out;
+    if (s)
+        *len = strlen(s);
+    return s;
 }
 
 static char *render_totals(const dfa_view_result *r, void *ctx, size_t *len)

@@ -244,28 +244,7 @@ for b in req:
         break
 assert sent < len(req) - 50, sent
 PY
-check "view.max_connections (300): 400 connections at once, each served (the rest wait) or refused" python3 - "${VIEW#http://}" <<'PY'
-import asyncio, resource, sys
-resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-host, port = sys.argv[1].split(":")
-async def one():
-    try:
-        r, w = await asyncio.open_connection(host, int(port))
-        await asyncio.sleep(0.5)
-        w.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        await w.drain()
-        data = await asyncio.wait_for(r.read(), 30)
-        w.close()
-        return "served" if data.startswith(b"HTTP/1.1 200") else ("refused" if not data else "other")
-    except (ConnectionError, OSError):
-        return "refused"
-async def main():
-    res = await asyncio.gather(*(one() for _ in range(400)))
-    counts = {k: res.count(k) for k in set(res)}
-    print(counts, file=sys.stderr)
-    assert counts.get("served", 0) > 0 and counts.get("served", 0) + counts.get("refused", 0) == 400, counts
-asyncio.run(main())
-PY
+check "view.max_connections (300): 400 connections at once, each served (the rest wait) or refused" python3 "$ROOT/tests/cli/connections.py" "${VIEW#http://}" 400
 expect_eq "still answering" "$(get "$MIN" '/healthz')" 200
 kill_and_wait TERM "$VIEW_PID"
 start_view --set view.max_streams=2 --set view.stream_buffer_bytes=4096
